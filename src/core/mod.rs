@@ -1,0 +1,7 @@
+//! Pure-Rust cores of the import machinery: no pyo3, unit-tested with `cargo test`.
+
+pub mod listing;
+pub mod names;
+pub mod paths;
+pub mod pyc;
+pub mod source;

@@ -1,0 +1,156 @@
+//! File-system access for the finders and loaders: reads and stats detached from the
+//! interpreter, `OSError`s with `filename` set, and atomic writes.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+
+use crate::core::paths;
+
+/// What the loaders need of a `stat()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Stat {
+    /// `st_mtime` as a float.
+    pub mtime: f64,
+    /// `int(st_mtime)`.
+    pub mtime_int: i64,
+    pub size: u64,
+    pub mode: u32,
+}
+
+impl Stat {
+    fn from_metadata(meta: &fs::Metadata) -> Stat {
+        let secs = meta.mtime();
+        let nanos = meta.mtime_nsec();
+        let mtime = secs as f64 + nanos as f64 * 1e-9;
+        // int() truncates toward zero, while `mtime()` is floored.
+        let mtime_int = if secs < 0 && nanos > 0 { secs + 1 } else { secs };
+        Stat {
+            mtime,
+            mtime_int,
+            size: meta.size(),
+            mode: meta.mode(),
+        }
+    }
+}
+
+/// `OSError(errno, strerror, filename)`, which Python turns into the matching subclass.
+pub fn os_error(py: Python<'_>, err: &std::io::Error, filename: &str) -> PyErr {
+    let errno = err.raw_os_error().unwrap_or(0);
+    let message = strerror(err);
+    match py.get_type::<PyOSError>().call1((errno, message, filename)) {
+        Ok(value) => PyErr::from_value(value),
+        Err(err) => err,
+    }
+}
+
+fn strerror(err: &std::io::Error) -> String {
+    // io::Error's Display appends " (os error N)"; Python shows strerror alone.
+    let text = err.to_string();
+    match text.rfind(" (os error") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
+/// `os.stat(path)`.
+pub fn stat(py: Python<'_>, path: &str) -> PyResult<Stat> {
+    py.detach(|| fs::metadata(path).map(|m| Stat::from_metadata(&m)))
+        .map_err(|e| os_error(py, &e, path))
+}
+
+/// `_path_isfile` / `_path_isdir`: a stat that cannot fail.
+pub fn is_file(path: &str) -> bool {
+    fs::metadata(path).map(|m| m.is_file()).unwrap_or(false)
+}
+
+pub fn is_dir(path: &str) -> bool {
+    fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false)
+}
+
+/// Read a whole file.
+pub fn read(py: Python<'_>, path: &str) -> PyResult<Vec<u8>> {
+    py.detach(|| fs::read(path)).map_err(|e| os_error(py, &e, path))
+}
+
+/// `os.getcwd()`.
+pub fn getcwd(py: Python<'_>) -> PyResult<String> {
+    match std::env::current_dir() {
+        Ok(dir) => Ok(dir.to_string_lossy().into_owned()),
+        Err(e) => Err(os_error(py, &e, "")),
+    }
+}
+
+static TEMP_SERIAL: AtomicU64 = AtomicU64::new(0);
+
+/// Mirrors `_bootstrap_external._write_atomic`: write to `{path}.{n}` opened with
+/// `O_EXCL|O_CREAT|O_WRONLY` and `mode & 0o666`, then `rename` over `path`; on failure the
+/// temporary file is removed. Readers never see a half-written file.
+pub fn write_atomic(path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
+    let serial = TEMP_SERIAL.fetch_add(1, Ordering::Relaxed);
+    let temp = format!("{path}.{}{serial}", std::process::id());
+    let result = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode & 0o666)
+            .open(&temp)?;
+        file.write_all(data)?;
+        drop(file);
+        fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Mirrors `SourceFileLoader.set_data`: create the missing directories (giving up quietly when
+/// one cannot be made), then write atomically. Failures are not errors: the pyc is a cache.
+pub fn write_cache_file(path: &str, data: &[u8], mode: u32) {
+    let (mut parent, _) = paths::split(path);
+    let mut missing = Vec::new();
+    while !parent.is_empty() && !is_dir(parent) {
+        let (up, part) = paths::split(parent);
+        missing.push(part);
+        parent = up;
+    }
+    let mut made = parent.to_owned();
+    for part in missing.iter().rev() {
+        made = paths::join2(&made, part);
+        match fs::create_dir(&made) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => return,
+        }
+    }
+    let _ = write_atomic(path, data, mode);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_no_temp_files() {
+        let dir = std::env::temp_dir().join(format!("importspace-fsio-{}", std::process::id()));
+        let target = dir.join("__pycache__").join("m.pyc");
+        write_cache_file(target.to_str().unwrap(), b"data", 0o644);
+        assert_eq!(fs::read(&target).unwrap(), b"data");
+        write_cache_file(target.to_str().unwrap(), b"again", 0o644);
+        assert_eq!(fs::read(&target).unwrap(), b"again");
+        let names: Vec<_> = fs::read_dir(dir.join("__pycache__")).unwrap().collect();
+        assert_eq!(names.len(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn strerror_drops_the_rust_suffix() {
+        let err = std::io::Error::from_raw_os_error(2);
+        assert_eq!(strerror(&err), "No such file or directory");
+    }
+}

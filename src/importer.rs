@@ -1,0 +1,816 @@
+//! The `importlib._bootstrap` algorithm, per namespace: `__import__`, `_gcd_import`,
+//! `_find_and_load`, `_find_spec`, `_load_unlocked`, `_handle_fromlist`, `module_from_spec`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use pyo3::exceptions::{
+    PyAttributeError, PyDeprecationWarning, PyImportError, PyImportWarning, PyKeyError, PyModuleNotFoundError,
+    PyTypeError, PyValueError,
+};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyModule, PyString};
+use pyo3::{PyTraverseError, PyVisit};
+
+use crate::core::names;
+use crate::core::pyc::python_repr_str;
+use crate::errors::{import_error, module_not_found, no_module_named, warn};
+use crate::finder::PathFinder;
+use crate::loader::{self, ExtensionFileLoader, SourceFileLoader};
+use crate::locks::{Deadlock, LockTable};
+use crate::runtime::runtime;
+use crate::shared::SharedImporter;
+
+pyo3::create_exception!(
+    importspace,
+    NamespaceClosedError,
+    pyo3::exceptions::PyRuntimeError,
+    "Raised when a closed namespace is asked to import."
+);
+
+/// The import system of one namespace: its `sys`-like state, its builtins and its locks.
+///
+/// `__import__` is a bound method of this object, stored in the namespace's builtins dict.
+#[pyclass(name = "Importer", module = "importspace", frozen, weakref)]
+pub struct Importer {
+    /// `modules`, `path`, `meta_path`, `path_hooks` and `path_importer_cache`.
+    pub state: Py<PyDict>,
+    /// The dict every namespaced module gets as `__builtins__`.
+    pub builtins_dict: Py<PyDict>,
+    pub label: String,
+    locks: LockTable,
+    closed: AtomicBool,
+    /// `importlib._RELOADING`.
+    reloading: Py<PyDict>,
+}
+
+fn deadlock_error(py: Python<'_>, deadlock: Deadlock) -> PyErr {
+    match runtime(py).deadlock_error.bind(py).call1((deadlock.message(),)) {
+        Ok(value) => PyErr::from_value(value),
+        Err(err) => err,
+    }
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned())
+}
+
+impl Importer {
+    pub fn new(py: Python<'_>, state: Py<PyDict>, builtins_dict: Py<PyDict>, label: String) -> Self {
+        Importer { state, builtins_dict, label, locks: LockTable::new(), closed: AtomicBool::new(false), reloading: PyDict::new(py).unbind() }
+    }
+
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+
+    fn check_open(&self) -> PyResult<()> {
+        if self.is_closed() {
+            Err(NamespaceClosedError::new_err(format!("namespace {} is closed", self.label)))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn live_locks(&self) -> usize {
+        self.locks.live_locks()
+    }
+
+    fn state_item<'py>(&self, py: Python<'py>, key: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        self.state.bind(py).get_item(key)?.ok_or_else(|| PyAttributeError::new_err(format!("module 'sys' has no attribute {}", key.repr().map(|r| r.to_string()).unwrap_or_default())))
+    }
+
+    /// The namespace's `sys.modules`.
+    pub fn modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.state_item(py, intern!(py, "modules"))
+    }
+
+    fn modules_get<'py>(modules: &Bound<'py, PyAny>, name: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if let Ok(dict) = modules.cast::<PyDict>() {
+            return dict.get_item(name);
+        }
+        match modules.get_item(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.is_instance_of::<PyKeyError>(modules.py()) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn modules_remove(modules: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<()> {
+        match modules.del_item(name) {
+            Ok(()) => Ok(()),
+            Err(err) if err.is_instance_of::<PyKeyError>(modules.py()) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `module.__spec__._initializing`, as `_PyModuleSpec_IsInitializing` reads it.
+    fn is_initializing(py: Python<'_>, module: &Bound<'_, PyAny>) -> bool {
+        let Ok(spec) = module.getattr(intern!(py, "__spec__")) else { return false };
+        if spec.is_none() {
+            return false;
+        }
+        match spec.getattr(intern!(py, "_initializing")) {
+            Ok(value) => value.is_truthy().unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Mirrors `import.c:import_ensure_initialized`: wait for a module another thread is still
+    /// initializing.
+    fn ensure_initialized(&self, py: Python<'_>, module: &Bound<'_, PyAny>, name: &str) {
+        if Self::is_initializing(py, module) {
+            self.locks.wait_until_free(py, name);
+        }
+    }
+
+    /// An absolute import with no fromlist, returning the named module itself: the cached fast
+    /// path, else `_find_and_load`. Mirrors `_gcd_import` after its checks.
+    pub fn import_absolute<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        let modules = self.modules(py)?;
+        if let Some(module) = Self::modules_get(&modules, name)? {
+            if !module.is_none() {
+                self.ensure_initialized(py, &module, name.to_str()?);
+                return Ok(module);
+            }
+        }
+        self.find_and_load(py, name)
+    }
+
+    /// Mirrors `importlib._bootstrap._find_and_load`.
+    fn find_and_load<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_open()?;
+        let name_str = name.to_str()?;
+        let modules = self.modules(py)?;
+        let mut module = Self::modules_get(&modules, name)?;
+        let needs_lock = match &module {
+            None => true,
+            Some(m) => Self::is_initializing(py, m),
+        };
+        if needs_lock {
+            {
+                let _guard = self.locks.acquire(py, name_str).map_err(|d| deadlock_error(py, d))?;
+                let modules = self.modules(py)?;
+                module = Self::modules_get(&modules, name)?;
+                if module.is_none() {
+                    return self.find_and_load_unlocked(py, name);
+                }
+            }
+            self.locks.wait_until_free(py, name_str);
+        }
+        let module = module.expect("checked above");
+        if module.is_none() {
+            return Err(module_not_found(py, &format!("import of {name_str} halted; None in sys.modules"), name_str));
+        }
+        Ok(module)
+    }
+
+    /// Mirrors `importlib._bootstrap._find_and_load_unlocked`.
+    fn find_and_load_unlocked<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        let name_str = name.to_str()?;
+        let parent = names::parent(name_str);
+        let mut path = None;
+        let mut parent_spec = None;
+        if !parent.is_empty() {
+            let parent_name = PyString::new(py, parent);
+            let modules = self.modules(py)?;
+            if Self::modules_get(&modules, &parent_name)?.is_none() {
+                self.import_absolute(py, &parent_name)?;
+            }
+            let modules = self.modules(py)?;
+            if let Some(module) = Self::modules_get(&modules, name)? {
+                return Ok(module);
+            }
+            let parent_module = modules.get_item(&parent_name)?;
+            match parent_module.getattr(intern!(py, "__path__")) {
+                Ok(p) => path = Some(p),
+                Err(_) => {
+                    let message = format!("{}; {} is not a package", no_module_named(name_str), python_repr_str(parent));
+                    return Err(module_not_found(py, &message, name_str));
+                }
+            }
+            if runtime(py).minor >= 11 {
+                parent_spec = parent_module.getattr(intern!(py, "__spec__")).ok().filter(|s| !s.is_none());
+            }
+        }
+        let Some(spec) = self.find_spec(py, name, path.as_ref(), None)? else {
+            return Err(module_not_found(py, &no_module_named(name_str), name_str));
+        };
+        let child = names::tail(name_str);
+        let pending = match &parent_spec {
+            Some(spec) => spec.getattr(intern!(py, "_uninitialized_submodules")).ok(),
+            None => None,
+        };
+        if let Some(pending) = &pending {
+            pending.call_method1(intern!(py, "append"), (child,))?;
+        }
+        let loaded = self.load_unlocked(py, &spec);
+        if let Some(pending) = &pending {
+            pending.call_method0(intern!(py, "pop"))?;
+        }
+        let module = loaded?;
+        if !parent.is_empty() {
+            let parent_module = self.modules(py)?.get_item(parent)?;
+            if let Err(err) = parent_module.setattr(child, &module) {
+                if !err.is_instance_of::<PyAttributeError>(py) {
+                    return Err(err);
+                }
+                let message = format!("Cannot set an attribute on {} for child module {}", python_repr_str(parent), python_repr_str(child));
+                warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
+            }
+        }
+        Ok(module)
+    }
+
+    /// Mirrors `importlib._bootstrap._find_spec`: ask each finder on the meta path.
+    pub fn find_spec<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>, path: Option<&Bound<'py, PyAny>>, target: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let rt = runtime(py);
+        let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
+        if meta_path.is_none() {
+            return Err(PyImportError::new_err("sys.meta_path is None, Python is likely shutting down"));
+        }
+        if meta_path.len()? == 0 {
+            warn(py, &py.get_type::<PyImportWarning>(), "sys.meta_path is empty", 1)?;
+        }
+        let modules = self.modules(py)?;
+        let is_reload = Self::modules_get(&modules, name)?.is_some();
+        let finders: Vec<Bound<'py, PyAny>> = if rt.minor >= 14 {
+            PyList::new(py, meta_path.try_iter()?.collect::<PyResult<Vec<_>>>()?)?.iter().collect()
+        } else {
+            meta_path.try_iter()?.collect::<PyResult<Vec<_>>>()?
+        };
+        let none = py.None().into_bound(py);
+        let path_arg = path.unwrap_or(&none);
+        let target_arg = target.unwrap_or(&none);
+        for finder in finders {
+            let spec = if let Ok(native) = finder.cast::<PathFinder>() {
+                PathFinder::find(native, name.to_str()?, path)?
+            } else {
+                self.foreign_find_spec(py, &finder, name, path_arg, target_arg)?
+            };
+            let Some(spec) = spec.filter(|s| !s.is_none()) else { continue };
+            if !is_reload {
+                if let Some(module) = Self::modules_get(&self.modules(py)?, name)? {
+                    return match module.getattr(intern!(py, "__spec__")) {
+                        Ok(existing) if !existing.is_none() => Ok(Some(existing)),
+                        _ => Ok(Some(spec)),
+                    };
+                }
+            }
+            return Ok(Some(spec));
+        }
+        Ok(None)
+    }
+
+    /// A Python-level finder, called under the global import lock as `_find_spec` does; on
+    /// 3.9–3.11 a finder with only `find_module` is used through `_find_spec_legacy`.
+    fn foreign_find_spec<'py>(&self, py: Python<'py>, finder: &Bound<'py, PyAny>, name: &Bound<'py, PyString>, path: &Bound<'py, PyAny>, target: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let rt = runtime(py);
+        if let Ok(shared) = finder.cast::<SharedImporter>() {
+            if !shared.get().covers(name.to_str()?) {
+                return Ok(None);
+            }
+        }
+        rt.acquire_global_lock.bind(py).call0()?;
+        let result = (|| -> PyResult<Option<Bound<'py, PyAny>>> {
+            match finder.getattr(intern!(py, "find_spec")) {
+                Ok(find_spec) => Ok(Some(find_spec.call1((name, path, target))?)),
+                Err(err) if err.is_instance_of::<PyAttributeError>(py) => {
+                    if rt.minor >= 12 || !finder.hasattr(intern!(py, "find_module"))? {
+                        return Ok(None);
+                    }
+                    let finder_name = finder.getattr(intern!(py, "__name__")).or_else(|_| finder.get_type().name().map(Bound::into_any))?;
+                    if rt.minor >= 10 {
+                        let message = format!("{finder_name}.find_spec() not found; falling back to find_module()");
+                        warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
+                    }
+                    let loader = finder.call_method1(intern!(py, "find_module"), (name, path))?;
+                    if loader.is_none() {
+                        return Ok(None);
+                    }
+                    Ok(Some(rt.spec_from_loader.bind(py).call1((name, loader))?))
+                }
+                Err(err) => Err(err),
+            }
+        })();
+        rt.release_global_lock.bind(py).call0()?;
+        result
+    }
+
+    /// Mirrors `importlib._bootstrap._load_unlocked`.
+    fn load_unlocked<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let loader = spec.getattr(intern!(py, "loader"))?;
+        let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
+        if let Ok(_shared) = loader.cast::<SharedImporter>() {
+            let module = SharedImporter::host_module(py, &name, spec)?;
+            self.modules(py)?.set_item(&name, &module)?;
+            return Ok(module);
+        }
+        if !loader.is_none() && !loader.hasattr(intern!(py, "exec_module"))? {
+            let message = format!("{}.exec_module() not found; falling back to load_module()", object_name(&loader));
+            warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
+            return self.load_backward_compatible(py, spec, &loader, &name);
+        }
+        let module = self.module_from_spec(py, spec, &loader)?;
+        spec.setattr(intern!(py, "_initializing"), true)?;
+        let result = (|| -> PyResult<Bound<'py, PyAny>> {
+            let modules = self.modules(py)?;
+            modules.set_item(&name, &module)?;
+            let executed = if loader.is_none() {
+                if spec.getattr(intern!(py, "submodule_search_locations"))?.is_none() {
+                    Err(import_error(py, "missing loader", Some(name.to_str()?), None))
+                } else {
+                    Ok(())
+                }
+            } else if let Ok(source) = loader.cast::<SourceFileLoader>() {
+                source.call_method1(intern!(py, "exec_module"), (&module,)).map(drop)
+            } else {
+                loader.call_method1(intern!(py, "exec_module"), (&module,)).map(drop)
+            };
+            if let Err(err) = executed {
+                let modules = self.modules(py)?;
+                Self::modules_remove(&modules, &name)?;
+                self.unbind_from_parent(py, &name, &module)?;
+                return Err(err);
+            }
+            let modules = self.modules(py)?;
+            let module = modules.call_method1(intern!(py, "pop"), (&name,))?;
+            modules.set_item(&name, &module)?;
+            Ok(module)
+        })();
+        spec.setattr(intern!(py, "_initializing"), false)?;
+        result
+    }
+
+    /// Undo a binding `_handle_fromlist` made early (see `bind_loading_child`) when the child's
+    /// load fails, so no parent attribute is left, as natively.
+    fn unbind_from_parent(&self, py: Python<'_>, name: &Bound<'_, PyString>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        let name_str = name.to_str()?;
+        let parent = names::parent(name_str);
+        if parent.is_empty() {
+            return Ok(());
+        }
+        let modules = self.modules(py)?;
+        let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))? else { return Ok(()) };
+        let child = names::tail(name_str);
+        if let Ok(bound) = parent_module.getattr(child) {
+            if bound.is(module) {
+                let _ = parent_module.delattr(child);
+            }
+        }
+        Ok(())
+    }
+
+    /// Mirrors `importlib._bootstrap._load_backward_compatible` for loaders with only
+    /// `load_module`.
+    fn load_backward_compatible<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>, loader: &Bound<'py, PyAny>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        let modules = self.modules(py)?;
+        if let Some(existing) = Self::modules_get(&modules, name)? {
+            let module = modules.call_method1(intern!(py, "pop"), (name,))?;
+            modules.set_item(name, &module)?;
+            let _ = existing;
+        }
+        loader.call_method1(intern!(py, "load_module"), (name,))?;
+        let modules = self.modules(py)?;
+        let module = modules.call_method1(intern!(py, "pop"), (name,))?;
+        modules.set_item(name, &module)?;
+        for (attr, value) in [("__loader__", loader.clone()), ("__spec__", spec.clone())] {
+            if module.getattr(attr).map(|v| v.is_none()).unwrap_or(true) {
+                let _ = module.setattr(attr, value);
+            }
+        }
+        if module.getattr("__package__").map(|v| v.is_none()).unwrap_or(true) {
+            let package = if module.hasattr("__path__")? { name.clone().into_any() } else { PyString::new(py, names::parent(name.to_str()?)).into_any() };
+            let _ = module.setattr("__package__", package);
+        }
+        Ok(module)
+    }
+
+    /// Mirrors `importlib._bootstrap.module_from_spec`, then gives the module the namespace's
+    /// builtins before any of its code runs.
+    pub fn module_from_spec<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>, loader: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let rt = runtime(py);
+        let mut module = None;
+        let native_source = loader.is_instance_of::<SourceFileLoader>();
+        if !native_source && !loader.is_none() {
+            if loader.hasattr(intern!(py, "create_module"))? {
+                let created = loader.call_method1(intern!(py, "create_module"), (spec,))?;
+                if !created.is_none() {
+                    module = Some(created);
+                }
+            } else if loader.hasattr(intern!(py, "exec_module"))? {
+                return Err(PyImportError::new_err("loaders that define exec_module() must also define create_module()"));
+            }
+        }
+        let module = match module {
+            Some(module) => module,
+            None => rt.module_type.bind(py).call1((spec.getattr(intern!(py, "name"))?,))?,
+        };
+        init_module_attrs(py, spec, &module, false)?;
+        if !loader::is_native_extension_loader(loader) && !loader.is_instance_of::<ExtensionFileLoader>() {
+            if let Ok(dict) = module.getattr(intern!(py, "__dict__")) {
+                if let Ok(dict) = dict.cast::<PyDict>() {
+                    if !dict.contains(intern!(py, "__builtins__"))? {
+                        dict.set_item(intern!(py, "__builtins__"), self.builtins_dict.bind(py))?;
+                    }
+                }
+            }
+        }
+        Ok(module)
+    }
+
+    /// Mirrors `importlib._bootstrap._handle_fromlist`, plus the binding CPython's `IMPORT_FROM`
+    /// needs: a child that is still loading is bound onto its parent so `from pkg import sub`
+    /// finds it (CPython falls back to the global `sys.modules` instead).
+    fn handle_fromlist<'py>(&self, py: Python<'py>, module: &Bound<'py, PyAny>, fromlist: &Bound<'py, PyAny>, recursive: bool) -> PyResult<Bound<'py, PyAny>> {
+        for item in fromlist.try_iter()? {
+            let item = item?;
+            let Ok(x) = item.cast::<PyString>() else {
+                let place = if recursive {
+                    format!("{}.__all__", module.getattr(intern!(py, "__name__"))?.str()?)
+                } else {
+                    "``from list''".to_owned()
+                };
+                return Err(PyTypeError::new_err(format!("Item in {place} must be str, not {}", type_name(&item))));
+            };
+            let x_str = x.to_str()?;
+            if x_str == "*" {
+                if !recursive {
+                    if let Ok(all) = module.getattr(intern!(py, "__all__")) {
+                        self.handle_fromlist(py, module, &all, true)?;
+                    }
+                }
+                continue;
+            }
+            if module.hasattr(x)? {
+                continue;
+            }
+            let from_name = format!("{}.{}", module.getattr(intern!(py, "__name__"))?.str()?, x_str);
+            let from_name = PyString::new(py, &from_name);
+            match self.import_absolute(py, &from_name) {
+                Ok(_) => self.bind_loading_child(py, module, x, &from_name)?,
+                Err(err) if err.is_instance_of::<PyModuleNotFoundError>(py) => {
+                    let exc_name = err.value(py).getattr(intern!(py, "name")).ok();
+                    let same = exc_name.map(|n| n.eq(&from_name).unwrap_or(false)).unwrap_or(false);
+                    let modules = self.modules(py)?;
+                    let blocked = matches!(Self::modules_get(&modules, &from_name)?, Some(m) if m.is_none());
+                    if same && !blocked {
+                        continue;
+                    }
+                    return Err(err);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(module.clone())
+    }
+
+    /// See `handle_fromlist`: bind `parent.x` to the loading module `from_name` when the
+    /// parent does not have it yet.
+    fn bind_loading_child(&self, py: Python<'_>, parent: &Bound<'_, PyAny>, x: &Bound<'_, PyString>, from_name: &Bound<'_, PyString>) -> PyResult<()> {
+        if parent.hasattr(x)? {
+            return Ok(());
+        }
+        let modules = self.modules(py)?;
+        if let Some(child) = Self::modules_get(&modules, from_name)? {
+            if !child.is_none() {
+                let _ = parent.setattr(x, child);
+            }
+        }
+        Ok(())
+    }
+
+    /// Mirrors `_calc___package__` as the C `resolve_name` in `Python/import.c` runs it, with
+    /// its messages and warnings.
+    fn calc_package<'py>(&self, py: Python<'py>, globals: Option<&Bound<'py, PyAny>>) -> PyResult<String> {
+        let Some(globals) = globals.filter(|g| !g.is_none()) else {
+            return Err(PyKeyError::new_err("'__name__' not in globals"));
+        };
+        let Ok(globals) = globals.cast::<PyDict>() else {
+            return Err(PyTypeError::new_err("globals must be a dict"));
+        };
+        let package = globals.get_item(intern!(py, "__package__"))?.filter(|p| !p.is_none());
+        let spec = globals.get_item(intern!(py, "__spec__"))?.filter(|s| !s.is_none());
+        if let Some(package) = package {
+            let Ok(package) = package.cast::<PyString>() else {
+                return Err(PyTypeError::new_err("package must be a string"));
+            };
+            if let Some(spec) = spec {
+                let parent = spec.getattr(intern!(py, "parent"))?;
+                if !package.as_any().eq(&parent)? {
+                    let message = format!("__package__ != __spec__.parent ({} != {})", package.repr()?, parent.repr()?);
+                    if runtime(py).minor >= 12 {
+                        warn(py, &py.get_type::<PyDeprecationWarning>(), &message, 1)?;
+                    } else {
+                        warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
+                    }
+                }
+            }
+            return Ok(package.to_str()?.to_owned());
+        }
+        if let Some(spec) = spec {
+            let parent = spec.getattr(intern!(py, "parent"))?;
+            let Ok(parent) = parent.cast::<PyString>() else {
+                return Err(PyTypeError::new_err("__spec__.parent must be a string"));
+            };
+            return Ok(parent.to_str()?.to_owned());
+        }
+        warn(py, &py.get_type::<PyImportWarning>(), "can't resolve package from __spec__ or __package__, falling back on __name__ and __path__", 1)?;
+        let Some(name) = globals.get_item(intern!(py, "__name__"))? else {
+            return Err(PyKeyError::new_err("'__name__' not in globals"));
+        };
+        let Ok(name) = name.cast::<PyString>() else {
+            return Err(PyTypeError::new_err("__name__ must be a string"));
+        };
+        let name = name.to_str()?;
+        if globals.contains(intern!(py, "__path__"))? {
+            Ok(name.to_owned())
+        } else {
+            Ok(names::parent(name).to_owned())
+        }
+    }
+
+    /// Mirrors `PyImport_ImportModuleLevelObject`, the C body of `__import__`.
+    pub fn import_hook<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, globals: Option<&Bound<'py, PyAny>>, fromlist: Option<&Bound<'py, PyAny>>, level: i64) -> PyResult<Bound<'py, PyAny>> {
+        let Ok(name) = name.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(if runtime(py).minor <= 9 {
+                format!("__import__() argument 1 must be str, not {}", type_name(name))
+            } else {
+                "module name must be a string".to_owned()
+            }));
+        };
+        if level < 0 {
+            return Err(PyValueError::new_err("level must be >= 0"));
+        }
+        let name_str = name.to_str()?;
+        let resolved: Bound<'py, PyString> = if level > 0 {
+            let package = self.calc_package(py, globals)?;
+            let resolved = names::resolve_relative(name_str, &package, level as usize)
+                .map_err(|e| PyImportError::new_err(e.message()))?;
+            PyString::new(py, &resolved)
+        } else {
+            if name_str.is_empty() {
+                return Err(PyValueError::new_err("Empty module name"));
+            }
+            name.clone()
+        };
+        let module = self.import_absolute(py, &resolved)?;
+        let has_from = match fromlist {
+            Some(f) if !f.is_none() => f.is_truthy()?,
+            _ => false,
+        };
+        if !has_from {
+            if level == 0 || !name_str.is_empty() {
+                match name_str.find('.') {
+                    None => Ok(module),
+                    Some(dot) if level == 0 => self.import_absolute(py, &PyString::new(py, &name_str[..dot])),
+                    Some(_) => {
+                        let resolved_str = resolved.to_str()?;
+                        let to_return = names::returned_prefix(resolved_str, name_str);
+                        let to_return = PyString::new(py, to_return);
+                        match Self::modules_get(&self.modules(py)?, &to_return)? {
+                            Some(m) => Ok(m),
+                            None => Err(PyKeyError::new_err(format!("{} not in sys.modules as expected", to_return.repr()?))),
+                        }
+                    }
+                }
+            } else {
+                Ok(module)
+            }
+        } else if module.hasattr(intern!(py, "__path__"))? {
+            self.handle_fromlist(py, &module, fromlist.expect("has_from"), false)
+        } else {
+            Ok(module)
+        }
+    }
+
+    /// Mirrors `importlib._bootstrap._gcd_import(name, package, level)` with `_sanity_check`.
+    pub fn gcd_import<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>, level: i64) -> PyResult<Bound<'py, PyAny>> {
+        let Ok(name) = name.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!("module name must be str, not {}", name.get_type().repr()?)));
+        };
+        if level < 0 {
+            return Err(PyValueError::new_err("level must be >= 0"));
+        }
+        let mut resolved = name.clone();
+        if level > 0 {
+            let package = match package.map(|p| p.cast::<PyString>()) {
+                Some(Ok(p)) => p.to_str()?.to_owned(),
+                _ => return Err(PyTypeError::new_err("__package__ not set to a string")),
+            };
+            if package.is_empty() {
+                return Err(PyImportError::new_err("attempted relative import with no known parent package"));
+            }
+            let abs = names::resolve_relative(name.to_str()?, &package, level as usize).map_err(|e| PyImportError::new_err(e.message()))?;
+            resolved = PyString::new(py, &abs);
+        } else if name.to_str()?.is_empty() {
+            return Err(PyValueError::new_err("Empty module name"));
+        }
+        self.find_and_load(py, &resolved)
+    }
+
+    /// Mirrors `importlib.reload` and `_bootstrap._exec`.
+    pub fn reload<'py>(&self, py: Python<'py>, module: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_open()?;
+        let name = match module.getattr(intern!(py, "__spec__")).and_then(|s| s.getattr(intern!(py, "name"))) {
+            Ok(name) => name,
+            Err(_) => module.getattr(intern!(py, "__name__")).map_err(|_| PyTypeError::new_err("reload() argument must be a module"))?,
+        };
+        let name = name.cast_into::<PyString>()?;
+        let name_str = name.to_str()?.to_owned();
+        let modules = self.modules(py)?;
+        if !matches!(Self::modules_get(&modules, &name)?, Some(m) if m.is(module)) {
+            let message = if runtime(py).minor >= 12 {
+                format!("module {} not in sys.modules", python_repr_str(&name_str))
+            } else {
+                format!("module {name_str} not in sys.modules")
+            };
+            return Err(import_error(py, &message, Some(&name_str), None));
+        }
+        let reloading = self.reloading.bind(py);
+        if let Some(current) = reloading.get_item(&name)? {
+            return Ok(current);
+        }
+        reloading.set_item(&name, module)?;
+        let result = (|| -> PyResult<Bound<'py, PyAny>> {
+            let parent = names::parent(&name_str);
+            let pkgpath = if parent.is_empty() {
+                None
+            } else {
+                let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))? else {
+                    return Err(import_error(py, &format!("parent {} not in sys.modules", python_repr_str(parent)), Some(parent), None));
+                };
+                Some(parent_module.getattr(intern!(py, "__path__"))?)
+            };
+            let spec = self.find_spec(py, &name, pkgpath.as_ref(), Some(module))?;
+            let Some(spec) = spec else {
+                return Err(module_not_found(py, &format!("spec not found for the module {}", python_repr_str(&name_str)), &name_str));
+            };
+            module.setattr(intern!(py, "__spec__"), &spec)?;
+            self.exec_spec(py, &spec, module)?;
+            self.modules(py)?.get_item(&name)
+        })();
+        let _ = reloading.del_item(&name);
+        result
+    }
+
+    /// Mirrors `importlib._bootstrap._exec`: run a spec's loader over an existing module.
+    fn exec_spec(&self, py: Python<'_>, spec: &Bound<'_, PyAny>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
+        let name_str = name.to_str()?.to_owned();
+        let _guard = self.locks.acquire(py, &name_str).map_err(|d| deadlock_error(py, d))?;
+        let modules = self.modules(py)?;
+        if !matches!(Self::modules_get(&modules, &name)?, Some(m) if m.is(module)) {
+            return Err(import_error(py, &format!("module {} not in sys.modules", python_repr_str(&name_str)), Some(&name_str), None));
+        }
+        let result = (|| -> PyResult<()> {
+            let loader = spec.getattr(intern!(py, "loader"))?;
+            if loader.is_none() && spec.getattr(intern!(py, "submodule_search_locations"))?.is_none() {
+                return Err(import_error(py, "missing loader", Some(&name_str), None));
+            }
+            init_module_attrs(py, spec, module, true)?;
+            if loader.is_none() {
+                return Ok(());
+            }
+            if loader.is_instance_of::<SharedImporter>() {
+                return Ok(());
+            }
+            if !loader.hasattr(intern!(py, "exec_module"))? {
+                loader.call_method1(intern!(py, "load_module"), (&name,))?;
+            } else {
+                loader.call_method1(intern!(py, "exec_module"), (module,))?;
+            }
+            Ok(())
+        })();
+        let modules = self.modules(py)?;
+        if let Ok(current) = modules.call_method1(intern!(py, "pop"), (&name,)) {
+            modules.set_item(&name, current)?;
+        }
+        result
+    }
+}
+
+/// The name CPython's `_object_name` gives an object in warnings.
+fn object_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.getattr("__qualname__")
+        .and_then(|n| n.str().map(|s| s.to_string()))
+        .unwrap_or_else(|_| type_name(obj))
+}
+
+/// Mirrors `importlib._bootstrap._init_module_attrs`.
+pub fn init_module_attrs(py: Python<'_>, spec: &Bound<'_, PyAny>, module: &Bound<'_, PyAny>, overwrite: bool) -> PyResult<()> {
+    let missing = |attr: &Bound<'_, PyString>| -> bool { overwrite || module.getattr(attr).map(|v| v.is_none()).unwrap_or(true) };
+    if missing(intern!(py, "__name__")) {
+        let _ = module.setattr(intern!(py, "__name__"), spec.getattr(intern!(py, "name"))?);
+    }
+    if missing(intern!(py, "__loader__")) {
+        let mut loader = spec.getattr(intern!(py, "loader"))?;
+        if loader.is_none() {
+            let locations = spec.getattr(intern!(py, "submodule_search_locations"))?;
+            if !locations.is_none() {
+                let namespace_loader = runtime(py).namespace_loader.bind(py);
+                let made = namespace_loader.call_method1(intern!(py, "__new__"), (namespace_loader,))?;
+                made.setattr(intern!(py, "_path"), &locations)?;
+                spec.setattr(intern!(py, "loader"), &made)?;
+                let _ = module.setattr(intern!(py, "__file__"), py.None());
+                loader = made;
+            }
+        }
+        let _ = module.setattr(intern!(py, "__loader__"), loader);
+    }
+    if missing(intern!(py, "__package__")) {
+        let _ = module.setattr(intern!(py, "__package__"), spec.getattr(intern!(py, "parent"))?);
+    }
+    let _ = module.setattr(intern!(py, "__spec__"), spec);
+    let locations = spec.getattr(intern!(py, "submodule_search_locations"))?;
+    if !locations.is_none() && missing(intern!(py, "__path__")) {
+        let _ = module.setattr(intern!(py, "__path__"), &locations);
+    }
+    if spec.getattr(intern!(py, "has_location"))?.is_truthy()? {
+        if missing(intern!(py, "__file__")) {
+            let _ = module.setattr(intern!(py, "__file__"), spec.getattr(intern!(py, "origin"))?);
+        }
+        if missing(intern!(py, "__cached__")) {
+            let cached = spec.getattr(intern!(py, "cached"))?;
+            if !cached.is_none() {
+                let _ = module.setattr(intern!(py, "__cached__"), cached);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Python's `int` conversion message for a bad `level`, per version.
+fn level_from(py: Python<'_>, level: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if let Ok(level) = level.extract::<i64>() {
+        return Ok(level);
+    }
+    if runtime(py).minor <= 9 {
+        Err(PyTypeError::new_err(format!("an integer is required (got type {})", type_name(level))))
+    } else {
+        Err(PyTypeError::new_err(format!("'{}' object cannot be interpreted as an integer", type_name(level))))
+    }
+}
+
+#[pymethods]
+impl Importer {
+    /// The namespace's `builtins.__import__`.
+    #[pyo3(signature = (name, globals=None, locals=None, fromlist=None, level=None))]
+    fn __import__<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, globals: Option<&Bound<'py, PyAny>>, locals: Option<&Bound<'py, PyAny>>, fromlist: Option<&Bound<'py, PyAny>>, level: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let _ = locals;
+        let level = match level {
+            Some(level) => level_from(py, level)?,
+            None => 0,
+        };
+        self.import_hook(py, name, globals, fromlist, level)
+    }
+
+    /// `importlib._bootstrap._gcd_import`, bound to this namespace.
+    #[pyo3(signature = (name, package=None, level=0))]
+    fn _gcd_import<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>, level: i64) -> PyResult<Bound<'py, PyAny>> {
+        self.gcd_import(py, name, package, level)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<importspace.Importer for {}>", self.label)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.state)?;
+        visit.call(&self.builtins_dict)?;
+        visit.call(&self.reloading)
+    }
+}
+
+/// A fresh `builtins` module for a namespace: a copy of the host's builtins, to which the
+/// caller adds the namespace's `__import__`.
+pub fn make_builtins(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    let rt = runtime(py);
+    let module = rt.module_type.bind(py).call1(("builtins",))?.cast_into::<PyModule>()?;
+    module.dict().update(rt.host_builtins.bind(py).dict().as_mapping())?;
+    Ok(module)
+}
+
+/// `importlib.import_module(name, package)` argument handling.
+pub fn import_module_args<'py>(py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>) -> PyResult<(Bound<'py, PyAny>, i64)> {
+    let text: String = name.call_method0(intern!(py, "__str__")).and_then(|_| name.extract()).map_err(|_| PyAttributeError::new_err(format!("'{}' object has no attribute 'startswith'", type_name(name))))?;
+    let level = names::leading_dots(&text);
+    if level > 0 {
+        let has_package = match package {
+            Some(p) => p.is_truthy()?,
+            None => false,
+        };
+        if !has_package {
+            return Err(PyTypeError::new_err(format!(
+                "the 'package' argument is required to perform a relative import for {}",
+                name.repr()?
+            )));
+        }
+    }
+    Ok((PyString::new(py, &text[level..]).into_any(), level as i64))
+}
+

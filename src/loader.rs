@@ -1,0 +1,489 @@
+//! The loaders: source, sourceless (pyc only) and extension modules.
+//!
+//! Mirrors `importlib._bootstrap_external.SourceFileLoader`, `SourcelessFileLoader` and
+//! `ExtensionFileLoader`. Only compiling, unmarshalling and executing are handed to CPython.
+
+use pyo3::exceptions::{PyEOFError, PyImportError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyCode, PyDict, PyString};
+use pyo3::{ffi, intern};
+
+use crate::core::paths::{self, CacheError, CacheSettings};
+use crate::core::pyc::{self, PycError, PycKind};
+use crate::core::source;
+use crate::errors::import_error;
+use crate::fsio;
+use crate::runtime::runtime;
+
+/// Which loader a `FileFinder` builds for a suffix (`_get_supported_file_loaders`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoaderKind {
+    Extension,
+    Source,
+    Sourceless,
+}
+
+impl LoaderKind {
+    /// Build the loader object for module `name` at `path`.
+    pub fn make<'py>(self, py: Python<'py>, name: &str, path: &str) -> PyResult<Bound<'py, PyAny>> {
+        let file = FileLocation { name: name.to_owned(), path: path.to_owned() };
+        Ok(match self {
+            LoaderKind::Extension => Bound::new(py, ExtensionFileLoader { file })?.into_any(),
+            LoaderKind::Source => Bound::new(py, SourceFileLoader { file })?.into_any(),
+            LoaderKind::Sourceless => Bound::new(py, SourcelessFileLoader { file })?.into_any(),
+        })
+    }
+}
+
+/// The module name and file a loader is for (`FileLoader.name` / `.path`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FileLocation {
+    name: String,
+    path: String,
+}
+
+impl FileLocation {
+    /// Mirrors `_check_name`: a loader answers only for its own module.
+    fn check_name(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<()> {
+        match fullname {
+            Some(asked) if asked != self.name => Err(import_error(
+                py,
+                &format!("loader for {} cannot handle {}", self.name, asked),
+                Some(asked),
+                None,
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Mirrors `_LoaderBasics.is_package`: the file is `__init__.<suffix>` and the module is
+    /// not itself called `__init__`.
+    fn is_init_file(&self, fullname: &str) -> bool {
+        let (_, filename) = paths::split(&self.path);
+        let base = filename.rsplit_once('.').map_or(filename, |(b, _)| b);
+        base == "__init__" && crate::core::names::tail(fullname) != "__init__"
+    }
+}
+
+/// `path_stats(path)` → `{'mtime': …, 'size': …}`.
+fn path_stats_dict<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDict>> {
+    let st = fsio::stat(py, path)?;
+    let stats = PyDict::new(py);
+    stats.set_item(intern!(py, "mtime"), st.mtime)?;
+    stats.set_item(intern!(py, "size"), st.size)?;
+    Ok(stats)
+}
+
+/// Run a code object in a module's namespace (`exec(code, module.__dict__)`).
+pub fn exec_code_in_module(py: Python<'_>, code: &Bound<'_, PyAny>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+    let globals = module.getattr(intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+    // SAFETY: `code` is a code object (checked by the callers), `globals` a dict; both are
+    // alive for the call; the result is a new reference or NULL with an exception set.
+    unsafe {
+        let result = ffi::PyEval_EvalCode(code.as_ptr(), globals.as_ptr(), globals.as_ptr());
+        Bound::from_owned_ptr_or_err(py, result)?;
+    }
+    Ok(())
+}
+
+/// Mirrors `_LoaderBasics.exec_module` around a `get_code` result.
+fn exec_with_code(py: Python<'_>, code: Option<Bound<'_, PyAny>>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+    match code {
+        Some(code) => exec_code_in_module(py, &code, module),
+        None => {
+            let name = module.getattr(intern!(py, "__name__"))?;
+            Err(PyImportError::new_err(format!(
+                "cannot load module {} when get_code() returns None",
+                name.repr()?
+            )))
+        }
+    }
+}
+
+/// The settings `cache_from_source` reads, as they are now.
+pub fn cache_settings(py: Python<'_>) -> PyResult<CacheSettings> {
+    let rt = runtime(py);
+    let sys = rt.host_sys.bind(py);
+    let optimize: i64 = sys.getattr(intern!(py, "flags"))?.getattr(intern!(py, "optimize"))?.extract()?;
+    let prefix = sys.getattr(intern!(py, "pycache_prefix"))?;
+    Ok(CacheSettings {
+        cache_tag: rt.cache_tag.clone(),
+        optimization: if optimize == 0 { String::new() } else { optimize.to_string() },
+        pycache_prefix: if prefix.is_none() { None } else { Some(prefix.extract()?) },
+    })
+}
+
+/// `cache_from_source(path)`, with `None` where CPython raises `NotImplementedError`.
+pub fn bytecode_path_for(py: Python<'_>, source_path: &str) -> PyResult<Option<String>> {
+    let settings = cache_settings(py)?;
+    match paths::cache_from_source(source_path, &settings, || fsio::getcwd(py).unwrap_or_default()) {
+        Ok(path) => Ok(Some(path)),
+        Err(CacheError::NoCacheTag) => Ok(None),
+        Err(CacheError::BadOptimization(level)) => Err(pyo3::exceptions::PyValueError::new_err(
+            format!("{} is not alphanumeric", crate::core::pyc::python_repr_str(&level)),
+        )),
+    }
+}
+
+/// A refused pyc header as the exception CPython raises for it.
+fn pyc_error(py: Python<'_>, err: &PycError, name: &str, bytecode_path: &str) -> PyErr {
+    if err.is_eof() {
+        PyEOFError::new_err(err.message(name))
+    } else {
+        import_error(py, &err.message(name), Some(name), Some(bytecode_path))
+    }
+}
+
+/// Mirrors `_bootstrap_external._compile_bytecode`: unmarshal, insist on a code object, and
+/// point its filenames at the source.
+fn compile_bytecode<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    name: &str,
+    bytecode_path: &str,
+    source_path: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let code = pyo3::marshal::loads(py, data)?;
+    if !code.is_instance_of::<PyCode>() {
+        let message = format!("Non-code object in {}", crate::core::pyc::python_repr_str(bytecode_path));
+        return Err(import_error(py, &message, Some(name), Some(bytecode_path)));
+    }
+    if let Some(source_path) = source_path {
+        runtime(py).fix_co_filename.bind(py).call1((&code, source_path))?;
+    }
+    Ok(code)
+}
+
+/// Mirrors `SourceLoader.source_to_code`: `compile(data, path, 'exec', dont_inherit=True)`.
+fn source_to_code<'py>(py: Python<'py>, data: &Bound<'py, PyAny>, path: &Bound<'py, PyAny>, optimize: i32) -> PyResult<Bound<'py, PyAny>> {
+    runtime(py).compile.bind(py).call1((data, path, intern!(py, "exec"), 0, true, optimize))
+}
+
+/// Mirrors `_bootstrap_external.decode_source`: the declared encoding, universal newlines.
+fn decode_source<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    let (encoding, bom) = source::detect_encoding(data);
+    let body = if bom { &data[3..] } else { data };
+    let text = PyBytes::new(py, body).call_method1(intern!(py, "decode"), (encoding,))?;
+    let text: String = text.extract()?;
+    Ok(PyString::new(py, &source::universal_newlines(&text)))
+}
+
+/// `_imp.source_hash(key, data)` as 8 bytes.
+fn source_hash(py: Python<'_>, data: &Bound<'_, PyBytes>) -> PyResult<Vec<u8>> {
+    let rt = runtime(py);
+    rt.source_hash.bind(py).call1((rt.source_hash_key.bind(py), data))?.extract()
+}
+
+/// Mirrors `SourceLoader.get_code`: use a valid pyc, else compile the source and write the pyc.
+fn source_get_code<'py>(py: Python<'py>, name: &str, source_path: &str) -> PyResult<Bound<'py, PyAny>> {
+    let rt = runtime(py);
+    let bytecode_path = bytecode_path_for(py, source_path)?;
+    let mut source_bytes: Option<Bound<'py, PyBytes>> = None;
+    let mut source_mtime = None;
+    let mut stale_hash: Option<(Option<Vec<u8>>, bool)> = None;
+    if let Some(bytecode_path) = &bytecode_path {
+        if let Ok(st) = fsio::stat(py, source_path) {
+            source_mtime = Some((st.mtime_int, st.size));
+            if let Ok(data) = py.detach(|| std::fs::read(bytecode_path)) {
+                if let Ok(kind) = pyc::classify(&data, &rt.magic) {
+                    let valid = match kind {
+                        PycKind::Timestamp { .. } => {
+                            pyc::validate_timestamp(kind, st.mtime_int, st.size).is_ok()
+                        }
+                        PycKind::Hash { check_source, .. } => {
+                            let mode: String =
+                                rt.imp.bind(py).getattr(intern!(py, "check_hash_based_pycs"))?.extract()?;
+                            if mode != "never" && (check_source || mode == "always") {
+                                let bytes = PyBytes::new(py, &fsio::read(py, source_path)?);
+                                let hash = source_hash(py, &bytes)?;
+                                source_bytes = Some(bytes);
+                                let ok = pyc::validate_hash(kind, &hash).is_ok();
+                                stale_hash = Some((Some(hash), check_source));
+                                ok
+                            } else {
+                                stale_hash = Some((None, check_source));
+                                true
+                            }
+                        }
+                    };
+                    if valid {
+                        return compile_bytecode(py, &data[pyc::HEADER_LEN..], name, bytecode_path, Some(source_path));
+                    }
+                }
+            }
+        }
+    }
+    let source_bytes = match source_bytes {
+        Some(bytes) => bytes,
+        None => PyBytes::new(py, &fsio::read(py, source_path)?),
+    };
+    let code = source_to_code(py, source_bytes.as_any(), PyString::new(py, source_path).as_any(), -1)?;
+    if let (false, Some(bytecode_path), Some((mtime, _))) =
+        (rt.dont_write_bytecode(py)?, &bytecode_path, source_mtime)
+    {
+        let mut data = match &stale_hash {
+            Some((hash, check_source)) => {
+                let hash = match hash {
+                    Some(hash) => hash.clone(),
+                    None => source_hash(py, &source_bytes)?,
+                };
+                pyc::hash_header(&rt.magic, &hash, *check_source)
+            }
+            None => pyc::timestamp_header(&rt.magic, mtime, source_bytes.as_bytes().len() as u64),
+        };
+        data.extend_from_slice(pyo3::marshal::dumps(&code, pyo3::marshal::VERSION)?.as_bytes());
+        let mode = fsio::stat(py, source_path).map(|st| st.mode | 0o200).unwrap_or(0o666);
+        py.detach(|| fsio::write_cache_file(bytecode_path, &data, mode));
+    }
+    Ok(code)
+}
+
+/// Mirrors `ExtensionFileLoader.create_module`, keeping the host's `sys.modules` as it was:
+/// single-phase init inserts the module there, so it is taken back out (or the host's own entry
+/// put back).
+pub fn create_extension_module<'py>(
+    py: Python<'py>,
+    create: &Bound<'py, PyAny>,
+    spec: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let host_modules = runtime(py).host_modules(py)?;
+    let name = spec.getattr(intern!(py, "name"))?;
+    let previous = host_modules.get_item(&name)?;
+    if previous.is_some() {
+        host_modules.del_item(&name)?;
+    }
+    let created = create.call1((spec,));
+    match previous {
+        Some(previous) => host_modules.set_item(&name, previous)?,
+        None => {
+            if host_modules.contains(&name)? {
+                host_modules.del_item(&name)?;
+            }
+        }
+    }
+    created
+}
+
+/// A loader for Python source files.
+#[pyclass(name = "SourceFileLoader", module = "importspace", frozen, eq, hash)]
+#[derive(PartialEq, Eq, Hash)]
+pub struct SourceFileLoader {
+    file: FileLocation,
+}
+
+#[pymethods]
+impl SourceFileLoader {
+    #[new]
+    fn new(fullname: String, path: String) -> Self {
+        SourceFileLoader { file: FileLocation { name: fullname, path } }
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    #[getter]
+    fn path(&self) -> &str {
+        &self.file.path
+    }
+
+    fn create_module(&self, _spec: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        None
+    }
+
+    /// Mirrors `_LoaderBasics.exec_module`.
+    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        let name: String = module.getattr(intern!(py, "__name__"))?.extract()?;
+        let code = self.get_code(py, Some(&name))?;
+        exec_with_code(py, Some(code), module)
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn get_code<'py>(&self, py: Python<'py>, fullname: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        self.file.check_name(py, fullname)?;
+        source_get_code(py, fullname.unwrap_or(&self.file.name), &self.file.path)
+    }
+
+    /// Mirrors `SourceLoader.get_source`.
+    #[pyo3(signature = (fullname=None))]
+    fn get_source<'py>(&self, py: Python<'py>, fullname: Option<&str>) -> PyResult<Bound<'py, PyString>> {
+        self.file.check_name(py, fullname)?;
+        let data = fsio::read(py, &self.file.path).map_err(|cause| {
+            let err = import_error(py, "source not available through get_data()", Some(fullname.unwrap_or(&self.file.name)), None);
+            err.set_cause(py, Some(cause));
+            err
+        })?;
+        decode_source(py, &data)
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn get_filename(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<String> {
+        self.file.check_name(py, fullname)?;
+        Ok(self.file.path.clone())
+    }
+
+    fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &fsio::read(py, path)?))
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn is_package(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<bool> {
+        self.file.check_name(py, fullname)?;
+        Ok(self.file.is_init_file(fullname.unwrap_or(&self.file.name)))
+    }
+
+    fn path_stats<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDict>> {
+        path_stats_dict(py, path)
+    }
+
+    #[pyo3(signature = (path, data, *, _mode=0o666))]
+    fn set_data(&self, py: Python<'_>, path: &str, data: &[u8], _mode: u32) {
+        py.detach(|| fsio::write_cache_file(path, data, _mode));
+    }
+
+    #[pyo3(signature = (data, path, *, _optimize=-1))]
+    fn source_to_code<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, path: &Bound<'py, PyAny>, _optimize: i32) -> PyResult<Bound<'py, PyAny>> {
+        source_to_code(py, data, path, _optimize)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<importspace.SourceFileLoader {} at {}>", pyc::python_repr_str(&self.file.name), pyc::python_repr_str(&self.file.path))
+    }
+}
+
+/// A loader for `.pyc` files with no source.
+#[pyclass(name = "SourcelessFileLoader", module = "importspace", frozen, eq, hash)]
+#[derive(PartialEq, Eq, Hash)]
+pub struct SourcelessFileLoader {
+    file: FileLocation,
+}
+
+#[pymethods]
+impl SourcelessFileLoader {
+    #[new]
+    fn new(fullname: String, path: String) -> Self {
+        SourcelessFileLoader { file: FileLocation { name: fullname, path } }
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    #[getter]
+    fn path(&self) -> &str {
+        &self.file.path
+    }
+
+    fn create_module(&self, _spec: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        None
+    }
+
+    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        let name: String = module.getattr(intern!(py, "__name__"))?.extract()?;
+        let code = self.get_code(py, Some(&name))?;
+        exec_with_code(py, Some(code), module)
+    }
+
+    /// Mirrors `SourcelessFileLoader.get_code`: a bad header is an error here, not a recompile.
+    #[pyo3(signature = (fullname=None))]
+    fn get_code<'py>(&self, py: Python<'py>, fullname: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        self.file.check_name(py, fullname)?;
+        let name = fullname.unwrap_or(&self.file.name);
+        let data = fsio::read(py, &self.file.path)?;
+        pyc::classify(&data, &runtime(py).magic).map_err(|e| pyc_error(py, &e, name, &self.file.path))?;
+        compile_bytecode(py, &data[pyc::HEADER_LEN..], name, &self.file.path, None)
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn get_source(&self, fullname: Option<&str>) -> Option<String> {
+        let _ = fullname;
+        None
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn get_filename(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<String> {
+        self.file.check_name(py, fullname)?;
+        Ok(self.file.path.clone())
+    }
+
+    fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &fsio::read(py, path)?))
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn is_package(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<bool> {
+        self.file.check_name(py, fullname)?;
+        Ok(self.file.is_init_file(fullname.unwrap_or(&self.file.name)))
+    }
+}
+
+/// A loader for C extension modules.
+#[pyclass(name = "ExtensionFileLoader", module = "importspace", frozen, eq, hash)]
+#[derive(PartialEq, Eq, Hash)]
+pub struct ExtensionFileLoader {
+    file: FileLocation,
+}
+
+#[pymethods]
+impl ExtensionFileLoader {
+    #[new]
+    fn new(name: String, path: String) -> Self {
+        ExtensionFileLoader { file: FileLocation { name, path } }
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    #[getter]
+    fn path(&self) -> &str {
+        &self.file.path
+    }
+
+    fn create_module<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        create_extension_module(py, runtime(py).create_dynamic.bind(py), spec)
+    }
+
+    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        runtime(py).exec_dynamic.bind(py).call1((module,))?;
+        Ok(())
+    }
+
+    /// Mirrors `ExtensionFileLoader.is_package`: the file is `__init__` plus an extension suffix.
+    #[pyo3(signature = (fullname=None))]
+    fn is_package(&self, py: Python<'_>, fullname: Option<&str>) -> bool {
+        let _ = fullname;
+        let (_, filename) = paths::split(&self.file.path);
+        runtime(py).extension_suffixes.iter().any(|suffix| filename.strip_prefix("__init__") == Some(suffix.as_str()))
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn get_code(&self, fullname: Option<&str>) -> Option<Py<PyAny>> {
+        let _ = fullname;
+        None
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn get_source(&self, fullname: Option<&str>) -> Option<String> {
+        let _ = fullname;
+        None
+    }
+
+    #[pyo3(signature = (fullname=None))]
+    fn get_filename(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<String> {
+        self.file.check_name(py, fullname)?;
+        Ok(self.file.path.clone())
+    }
+
+    fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &fsio::read(py, path)?))
+    }
+}
+
+/// Which native loader, if any, an object is: lets the engine skip Python-level calls.
+pub fn is_native_extension_loader(loader: &Bound<'_, PyAny>) -> bool {
+    loader.is_instance_of::<ExtensionFileLoader>()
+}

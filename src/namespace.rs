@@ -1,0 +1,334 @@
+//! `importspace.Namespace`: the public face of one namespace (see design.md's API contract).
+
+use pyo3::exceptions::{PyAttributeError, PyImportError, PyTypeError, PyValueError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
+
+use crate::core::names;
+use crate::core::pyc::python_repr_str;
+use crate::errors::module_not_found;
+use crate::finder::{FileFinderHook, PathFinder};
+use crate::importer::{import_module_args, make_builtins, Importer};
+use crate::runtime::runtime;
+use crate::shared::SharedImporter;
+
+/// An isolated world of modules inside this interpreter.
+#[pyclass(name = "Namespace", module = "importspace", frozen, weakref)]
+pub struct Namespace {
+    importer: Py<Importer>,
+    sys: Py<PyModule>,
+    builtins: Py<PyModule>,
+    label: Option<String>,
+    share: Py<PyTuple>,
+}
+
+/// `path=` as a list of `os.fspath` values; `None` copies the host's `sys.path`.
+fn initial_path<'py>(py: Python<'py>, path: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyList>> {
+    let rt = runtime(py);
+    let Some(path) = path.filter(|p| !p.is_none()) else {
+        let host_path = rt.host_sys.bind(py).getattr(intern!(py, "path"))?;
+        return PyList::new(py, host_path.try_iter()?.collect::<PyResult<Vec<_>>>()?);
+    };
+    if path.is_instance_of::<PyString>() || path.is_instance_of::<pyo3::types::PyBytes>() {
+        return Err(PyTypeError::new_err(format!(
+            "path must be a list of directories, not {}",
+            path.get_type().name()?
+        )));
+    }
+    let fspath = py.import("os")?.getattr("fspath")?;
+    let entries = path.try_iter()?.map(|entry| fspath.call1((entry?,))).collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, entries)
+}
+
+fn share_names<'py>(py: Python<'py>, share: Option<&Bound<'py, PyAny>>) -> PyResult<(Vec<String>, Bound<'py, PyTuple>)> {
+    let Some(share) = share else { return Ok((Vec::new(), PyTuple::empty(py))) };
+    if share.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("share must be an iterable of module names, not str"));
+    }
+    let mut names_out = Vec::new();
+    for item in share.try_iter()? {
+        let item = item?;
+        let Ok(name) = item.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "share names must be str, not {}",
+                item.get_type().name()?
+            )));
+        };
+        let name = name.to_str()?;
+        if name.is_empty() || name.starts_with('.') || name.ends_with('.') {
+            return Err(PyValueError::new_err(format!("invalid module name in share: {}", python_repr_str(name))));
+        }
+        names_out.push(name.to_owned());
+    }
+    let tuple = PyTuple::new(py, &names_out)?;
+    Ok((names_out, tuple))
+}
+
+impl Namespace {
+    fn importer<'py>(&self, py: Python<'py>) -> &Bound<'py, Importer> {
+        self.importer.bind(py)
+    }
+
+    fn state<'py>(&self, py: Python<'py>) -> &Bound<'py, PyDict> {
+        self.importer.get().state.bind(py)
+    }
+
+    fn get_state<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.state(py).get_item(key)?.ok_or_else(|| PyAttributeError::new_err(key.to_owned()))
+    }
+
+    fn describe(&self) -> String {
+        match &self.label {
+            Some(label) => python_repr_str(label),
+            None => "(unnamed)".to_owned(),
+        }
+    }
+}
+
+#[pymethods]
+impl Namespace {
+    #[new]
+    #[pyo3(signature = (path=None, *, name=None, share=None))]
+    fn new(py: Python<'_>, path: Option<&Bound<'_, PyAny>>, name: Option<String>, share: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let rt = runtime(py);
+        let path = initial_path(py, path)?;
+        let (shared, share_tuple) = share_names(py, share)?;
+        let sys = rt.namespace_sys.bind(py).call0()?.cast_into::<PyModule>()?;
+        let state = sys.dict();
+        let label = match &name {
+            Some(label) => python_repr_str(label),
+            None => "(unnamed)".to_owned(),
+        };
+        let builtins = make_builtins(py)?;
+        let builtins_dict = builtins.dict();
+        let importer = Bound::new(py, Importer::new(py, state.clone().unbind(), builtins_dict.clone().unbind(), label))?;
+        builtins_dict.set_item(intern!(py, "__import__"), importer.getattr(intern!(py, "__import__"))?)?;
+
+        let modules = PyDict::new(py);
+        modules.set_item("sys", &sys)?;
+        modules.set_item("builtins", &builtins)?;
+        let path_finder = Bound::new(py, PathFinder::new(state.clone().unbind()))?;
+        let meta_path = PyList::new(py, [
+            Bound::new(py, SharedImporter::new(py, shared))?.into_any(),
+            rt.frozen_importer.bind(py).clone(),
+            path_finder.into_any(),
+        ])?;
+        let hooks = PyList::empty(py);
+        if let Some(zipimport) = rt.host_modules(py)?.get_item("zipimport")? {
+            hooks.append(zipimport.getattr("zipimporter")?)?;
+        }
+        hooks.append(Bound::new(py, FileFinderHook)?)?;
+        state.set_item("modules", modules)?;
+        state.set_item("path", path)?;
+        state.set_item("meta_path", meta_path)?;
+        state.set_item("path_hooks", hooks)?;
+        state.set_item("path_importer_cache", PyDict::new(py))?;
+        Ok(Namespace { importer: importer.unbind(), sys: sys.unbind(), builtins: builtins.unbind(), label: name, share: share_tuple.unbind() })
+    }
+
+    /// `importlib.import_module`, inside the namespace.
+    #[pyo3(signature = (name, package=None))]
+    fn import_module<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        if let (Ok(text), None) = (name.cast::<PyString>(), package) {
+            let text = text.to_str()?;
+            if !text.starts_with('.') && !text.is_empty() {
+                if let Some(module) = self.importer(py).get().modules(py)?.cast::<PyDict>().ok().and_then(|m| m.get_item(name).ok().flatten()) {
+                    if !module.is_none() {
+                        return self.importer(py).get().import_absolute(py, name.cast::<PyString>()?);
+                    }
+                }
+            }
+        }
+        let (name, level) = import_module_args(py, name, package)?;
+        self.importer(py).get().gcd_import(py, &name, package, level)
+    }
+
+    /// `importlib.util.find_spec`, inside the namespace.
+    #[pyo3(signature = (name, package=None))]
+    fn find_spec<'py>(&self, py: Python<'py>, name: &str, package: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let importer = self.importer(py).get();
+        let fullname = if name.starts_with('.') {
+            let package = match package.filter(|p| p.is_truthy().unwrap_or(false)) {
+                Some(p) => p.extract::<String>()?,
+                None => {
+                    return Err(PyImportError::new_err(format!(
+                        "no package specified for {} (required for relative module names)",
+                        python_repr_str(name)
+                    )))
+                }
+            };
+            let level = names::leading_dots(name);
+            names::resolve_relative(&name[level..], &package, level).map_err(|e| PyImportError::new_err(e.message()))?
+        } else {
+            name.to_owned()
+        };
+        let fullname_py = PyString::new(py, &fullname);
+        let modules = importer.modules(py)?;
+        let existing = match modules.get_item(&fullname_py) {
+            Ok(m) => Some(m),
+            Err(err) if err.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => None,
+            Err(err) => return Err(err),
+        };
+        match existing {
+            None => {
+                let parent_name = names::parent(&fullname);
+                let parent_path = if parent_name.is_empty() {
+                    None
+                } else {
+                    let fromlist = PyList::new(py, ["__path__"])?;
+                    let parent = importer.import_hook(py, PyString::new(py, parent_name).as_any(), None, Some(fromlist.as_any()), 0)?;
+                    match parent.getattr(intern!(py, "__path__")) {
+                        Ok(path) => Some(path),
+                        Err(cause) => {
+                            let message = format!("__path__ attribute not found on {} while trying to find {}", python_repr_str(parent_name), python_repr_str(&fullname));
+                            let err = module_not_found(py, &message, &fullname);
+                            err.set_cause(py, Some(cause));
+                            return Err(err);
+                        }
+                    }
+                };
+                importer.find_spec(py, &fullname_py, parent_path.as_ref(), None)
+            }
+            Some(module) if module.is_none() => Ok(None),
+            Some(module) => match module.getattr(intern!(py, "__spec__")) {
+                Ok(spec) if spec.is_none() => Err(PyValueError::new_err(format!("{name}.__spec__ is None"))),
+                Ok(spec) => Ok(Some(spec)),
+                Err(_) => Err(PyValueError::new_err(format!("{name}.__spec__ is not set"))),
+            },
+        }
+    }
+
+    /// `importlib.reload`, inside the namespace.
+    fn reload<'py>(&self, py: Python<'py>, module: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.importer(py).get().reload(py, module)
+    }
+
+    /// `importlib.invalidate_caches`, inside the namespace.
+    fn invalidate_caches(&self, py: Python<'_>) -> PyResult<()> {
+        for finder in self.get_state(py, "meta_path")?.try_iter()? {
+            let finder = finder?;
+            if finder.hasattr(intern!(py, "invalidate_caches"))? {
+                finder.call_method0(intern!(py, "invalidate_caches"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drop every module of the namespace; later imports raise `NamespaceClosedError`.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let importer = self.importer(py).get();
+        importer.close();
+        for key in ["modules", "path_importer_cache"] {
+            if let Some(value) = self.state(py).get_item(key)? {
+                if let Ok(dict) = value.cast::<PyDict>() {
+                    dict.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[getter]
+    fn closed(&self, py: Python<'_>) -> bool {
+        self.importer(py).get().is_closed()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    #[getter]
+    fn share<'py>(&self, py: Python<'py>) -> Bound<'py, PyTuple> {
+        self.share.bind(py).clone()
+    }
+
+    /// The namespace's `sys`: its own import state, the real `sys` for everything else.
+    #[getter]
+    fn sys<'py>(&self, py: Python<'py>) -> Bound<'py, PyModule> {
+        self.sys.bind(py).clone()
+    }
+
+    #[getter]
+    fn builtins<'py>(&self, py: Python<'py>) -> Bound<'py, PyModule> {
+        self.builtins.bind(py).clone()
+    }
+
+    #[getter]
+    fn modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.get_state(py, "modules")
+    }
+
+    #[setter]
+    fn set_modules(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.state(py).set_item("modules", value)
+    }
+
+    #[getter]
+    fn path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.get_state(py, "path")
+    }
+
+    #[setter]
+    fn set_path(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.state(py).set_item("path", value)
+    }
+
+    #[getter]
+    fn meta_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.get_state(py, "meta_path")
+    }
+
+    #[setter]
+    fn set_meta_path(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.state(py).set_item("meta_path", value)
+    }
+
+    #[getter]
+    fn path_hooks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.get_state(py, "path_hooks")
+    }
+
+    #[setter]
+    fn set_path_hooks(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.state(py).set_item("path_hooks", value)
+    }
+
+    #[getter]
+    fn path_importer_cache<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.get_state(py, "path_importer_cache")
+    }
+
+    #[setter]
+    fn set_path_importer_cache(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.state(py).set_item("path_importer_cache", value)
+    }
+
+    /// How many module locks are held or waited for (0 when no import is in progress).
+    fn _live_locks(&self, py: Python<'_>) -> usize {
+        self.importer(py).get().live_locks()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<importspace.Namespace {}>", self.describe())
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.importer)?;
+        visit.call(&self.sys)?;
+        visit.call(&self.builtins)?;
+        visit.call(&self.share)
+    }
+}

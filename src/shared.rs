@@ -1,0 +1,104 @@
+//! Host modules handed into a namespace as they are: C built-ins, the default shared set and the
+//! names given with `share=`.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString};
+
+use crate::loader::create_extension_module;
+use crate::runtime::runtime;
+
+/// Modules every namespace takes from the host, and why (see docs/compliance.md):
+/// - `_frozen_importlib`, `_frozen_importlib_external` and their `importlib._bootstrap*`
+///   aliases are the interpreter's running import system; a second copy would not be set up.
+/// - `encodings` registers the codec search function process-wide when it is imported.
+pub const DEFAULT_SHARED: &[&str] = &[
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+    "importlib._bootstrap",
+    "importlib._bootstrap_external",
+    "encodings",
+];
+
+/// Built-in modules that the host had not imported, made once per process so that every
+/// namespace shares one object.
+static UNIMPORTED_BUILTINS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// A meta path finder and loader for shared modules.
+///
+/// It stands where CPython's `BuiltinImporter` stands in `sys.meta_path`, and answers for the
+/// built-in modules too: a shared module is the host's object, never re-created or re-run.
+#[pyclass(name = "SharedImporter", module = "importspace", frozen)]
+pub struct SharedImporter {
+    /// Shared top names; each covers its submodules.
+    shared: Vec<String>,
+}
+
+impl SharedImporter {
+    pub fn new(py: Python<'_>, extra: Vec<String>) -> Self {
+        let mut shared: Vec<String> = DEFAULT_SHARED.iter().map(|s| (*s).to_owned()).collect();
+        shared.extend(runtime(py).builtin_names.iter().cloned());
+        shared.extend(extra);
+        SharedImporter { shared }
+    }
+
+    pub fn covers(&self, name: &str) -> bool {
+        self.shared.iter().any(|s| {
+            name == s || (name.len() > s.len() && name.starts_with(s.as_str()) && name.as_bytes()[s.len()] == b'.')
+        })
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.shared
+    }
+
+    /// The host's module for `name`: from its `sys.modules`, else made (built-ins) or imported
+    /// by the host's import system (a shared module is by definition the host's).
+    pub fn host_module<'py>(py: Python<'py>, name: &Bound<'py, PyString>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let rt = runtime(py);
+        if let Some(module) = rt.host_modules(py)?.get_item(name)? {
+            return Ok(module);
+        }
+        let name_str = name.to_str()?;
+        if rt.builtin_names.iter().any(|b| b == name_str) {
+            let cache = UNIMPORTED_BUILTINS.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+            if let Some(module) = cache.get_item(name)? {
+                return Ok(module);
+            }
+            let module = create_extension_module(py, rt.create_builtin.bind(py), spec)?;
+            rt.exec_builtin.bind(py).call1((&module,))?;
+            cache.set_item(name, &module)?;
+            return Ok(module);
+        }
+        py.import(name).map(Bound::into_any)
+    }
+}
+
+#[pymethods]
+impl SharedImporter {
+    #[pyo3(signature = (fullname, path=None, target=None))]
+    fn find_spec<'py>(slf: &Bound<'py, Self>, fullname: &str, path: Option<&Bound<'py, PyAny>>, target: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let _ = (path, target);
+        let py = slf.py();
+        if !slf.get().covers(fullname) {
+            return Ok(None);
+        }
+        let rt = runtime(py);
+        let origin = if rt.builtin_names.iter().any(|b| b == fullname) { Some("built-in") } else { None };
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(intern!(py, "origin"), origin)?;
+        Ok(Some(rt.module_spec.bind(py).call((fullname, slf), Some(&kwargs))?))
+    }
+
+    fn create_module<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
+        SharedImporter::host_module(py, &name, spec)
+    }
+
+    fn exec_module(&self, _module: &Bound<'_, PyAny>) {}
+
+    fn __repr__(&self) -> &'static str {
+        "<importspace.SharedImporter>"
+    }
+}
