@@ -89,7 +89,8 @@ build: $(STAMP)
 # pytest exit code 5 means "no tests collected": a failure here, unless ALLOW_NO_TESTS=1.
 test: build
 	$(PYO3_ENV) cargo test
-	@rc=0; "$(VPY)" -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; if [ -d tests ]; then "$(VPY)" -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	else echo "no tests/ directory"; rc=5; fi; \
 	if [ $$rc -eq 5 ]; then \
 		if [ "$(ALLOW_NO_TESTS)" = 1 ]; then echo "warning: pytest collected no tests (ALLOW_NO_TESTS=1)"; exit 0; fi; \
 		echo "error: pytest collected no tests (exit 5) for Python $(PY); failing. Set ALLOW_NO_TESTS=1 to accept." >&2; exit 1; fi; \

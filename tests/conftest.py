@@ -25,9 +25,11 @@ def _host_import_state():
 
 
 @pytest.fixture(autouse=True)
-def host_unchanged():
+def host_unchanged(tmp_path_factory):
     """Every test: the host's sys.modules, sys.path, sys.meta_path, sys.path_hooks and
     sys.path_importer_cache are exactly the same afterwards (same keys, same objects)."""
+    # pytest's tmp_path imports getpass (and pwd, termios) in the host on first use: do it first.
+    tmp_path_factory.getbasetemp()
     modules, path, meta_path, path_hooks, importer_cache = _host_import_state()
     yield
     after_modules, after_path, after_meta, after_hooks, after_cache = _host_import_state()
