@@ -6,13 +6,24 @@ use pyo3::types::{PyDict, PyType};
 use std::ffi::CString;
 
 /// `ImportError(message, name=name, path=path)`.
-pub fn import_error(py: Python<'_>, message: &str, name: Option<&str>, path: Option<&str>) -> PyErr {
+pub fn import_error(
+    py: Python<'_>,
+    message: &str,
+    name: Option<&str>,
+    path: Option<&str>,
+) -> PyErr {
     build(py, &py.get_type::<PyImportError>(), message, name, path)
 }
 
 /// `ModuleNotFoundError(message, name=name)`.
 pub fn module_not_found(py: Python<'_>, message: &str, name: &str) -> PyErr {
-    build(py, &py.get_type::<PyModuleNotFoundError>(), message, Some(name), None)
+    build(
+        py,
+        &py.get_type::<PyModuleNotFoundError>(),
+        message,
+        Some(name),
+        None,
+    )
 }
 
 fn build(
@@ -36,14 +47,22 @@ fn build(
 }
 
 /// `warnings.warn(message, category, stacklevel)`.
-pub fn warn(py: Python<'_>, category: &Bound<'_, PyType>, message: &str, stacklevel: i32) -> PyResult<()> {
+pub fn warn(
+    py: Python<'_>,
+    category: &Bound<'_, PyType>,
+    message: &str,
+    stacklevel: i32,
+) -> PyResult<()> {
     let message = CString::new(message.replace('\0', "\\x00")).expect("no NUL after escaping");
     PyErr::warn(py, category.as_any(), &message, stacklevel)
 }
 
 /// The message `ModuleNotFoundError` gives for a missing module: `No module named 'x'`.
 pub fn no_module_named(name: &str) -> String {
-    format!("No module named {}", crate::core::pyc::python_repr_str(name))
+    format!(
+        "No module named {}",
+        crate::core::pyc::python_repr_str(name)
+    )
 }
 
 #[cfg(test)]

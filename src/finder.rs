@@ -23,8 +23,11 @@ use crate::spec;
 /// (`_get_supported_file_loaders`).
 fn supported_loaders(py: Python<'_>) -> Vec<(String, LoaderKind)> {
     let rt = runtime(py);
-    let mut loaders: Vec<(String, LoaderKind)> =
-        rt.extension_suffixes.iter().map(|s| (s.clone(), LoaderKind::Extension)).collect();
+    let mut loaders: Vec<(String, LoaderKind)> = rt
+        .extension_suffixes
+        .iter()
+        .map(|s| (s.clone(), LoaderKind::Extension))
+        .collect();
     loaders.push((".py".to_owned(), LoaderKind::Source));
     loaders.push((".pyc".to_owned(), LoaderKind::Sourceless));
     loaders
@@ -53,13 +56,25 @@ impl FileFinder {
         if let Some(err) = cwd_error {
             return Err(err);
         }
-        Ok(FileFinder { path: normalised, loaders: supported_loaders(py), listing: Mutex::new(DirListing::new()) })
+        Ok(FileFinder {
+            path: normalised,
+            loaders: supported_loaders(py),
+            listing: Mutex::new(DirListing::new()),
+        })
     }
 
     /// Mirrors `FileFinder.find_spec`: package, then module, then namespace portion.
-    pub fn find<'py>(&self, py: Python<'py>, fullname: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    pub fn find<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let tail = names::tail(fullname);
-        let dir = if self.path.is_empty() { fsio::getcwd(py)? } else { self.path.clone() };
+        let dir = if self.path.is_empty() {
+            fsio::getcwd(py)?
+        } else {
+            self.path.clone()
+        };
         let (in_listing, suffix_hits) = {
             let stamp = py.detach(|| listing::dir_stamp(&dir));
             let mut listing = self.listing.lock().unwrap_or_else(|p| p.into_inner());
@@ -67,7 +82,11 @@ impl FileFinder {
                 let names = py.detach(|| listing::read_names(&dir));
                 listing.refill(stamp, names);
             }
-            let hits: Vec<bool> = self.loaders.iter().map(|(suffix, _)| listing.contains_joined(tail, suffix)).collect();
+            let hits: Vec<bool> = self
+                .loaders
+                .iter()
+                .map(|(suffix, _)| listing.contains_joined(tail, suffix))
+                .collect();
             (listing.contains(tail), hits)
         };
         let mut is_namespace = false;
@@ -77,7 +96,8 @@ impl FileFinder {
                 let init = paths::join2(&base_path, &format!("__init__{suffix}"));
                 if fsio::is_file(&init) {
                     let loader = kind.make(py, fullname, &init)?;
-                    return spec::file_spec(py, fullname, &init, loader, Some(&base_path)).map(Some);
+                    return spec::file_spec(py, fullname, &init, loader, Some(&base_path))
+                        .map(Some);
                 }
             }
             is_namespace = fsio::is_dir(&base_path);
@@ -112,24 +132,40 @@ impl FileFinder {
     }
 
     #[pyo3(signature = (fullname, target=None))]
-    fn find_spec<'py>(&self, py: Python<'py>, fullname: &str, target: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn find_spec<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = target;
         self.find(py, fullname)
     }
 
     /// Mirrors `FileFinder.invalidate_caches`: the next lookup lists the directory again.
     fn invalidate_caches(&self) {
-        self.listing.lock().unwrap_or_else(|p| p.into_inner()).invalidate();
+        self.listing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .invalidate();
     }
 
     /// The names in the listing cache (`FileFinder._path_cache`), for `pkgutil`-style listing.
     #[getter]
     fn _path_cache(&self) -> Vec<String> {
-        self.listing.lock().unwrap_or_else(|p| p.into_inner()).names().map(str::to_owned).collect()
+        self.listing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .names()
+            .map(str::to_owned)
+            .collect()
     }
 
     fn __repr__(&self) -> String {
-        format!("FileFinder({})", crate::core::pyc::python_repr_str(&self.path))
+        format!(
+            "FileFinder({})",
+            crate::core::pyc::python_repr_str(&self.path)
+        )
     }
 }
 
@@ -149,11 +185,16 @@ impl FileFinderHook {
     fn __call__(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<FileFinder> {
         let text: Option<String> = path.extract().ok();
         match text {
-            Some(text) if fsio::is_dir(if text.is_empty() { "." } else { &text }) => FileFinder::for_directory(py, &text),
+            Some(text) if fsio::is_dir(if text.is_empty() { "." } else { &text }) => {
+                FileFinder::for_directory(py, &text)
+            }
             _ => {
                 let kwargs = PyDict::new(py);
                 kwargs.set_item("path", path)?;
-                Err(PyErr::from_value(py.get_type::<PyImportError>().call(("only directories are supported",), Some(&kwargs))?))
+                Err(PyErr::from_value(
+                    py.get_type::<PyImportError>()
+                        .call(("only directories are supported",), Some(&kwargs))?,
+                ))
             }
         }
     }
@@ -176,7 +217,10 @@ pub struct PathFinder {
 
 impl PathFinder {
     pub fn new(state: Py<PyDict>) -> Self {
-        PathFinder { state, epoch: AtomicU64::new(0) }
+        PathFinder {
+            state,
+            epoch: AtomicU64::new(0),
+        }
     }
 
     pub fn epoch(&self) -> u64 {
@@ -187,21 +231,39 @@ impl PathFinder {
         self.state.bind(py)
     }
 
-    fn state_item<'py>(&self, py: Python<'py>, key: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn state_item<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.state.bind(py).get_item(key)
     }
 
     /// Mirrors `PathFinder._path_hooks`: the first hook that does not raise ImportError.
-    fn path_hooks<'py>(&self, py: Python<'py>, entry: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn path_hooks<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let hooks = self.state_item(py, intern!(py, "path_hooks"))?;
-        let Some(hooks) = hooks.filter(|h| !h.is_none()) else { return Ok(py.None().into_bound(py)) };
+        let Some(hooks) = hooks.filter(|h| !h.is_none()) else {
+            return Ok(py.None().into_bound(py));
+        };
         if hooks.len()? == 0 {
-            warn(py, &py.get_type::<pyo3::exceptions::PyImportWarning>(), "sys.path_hooks is empty", 1)?;
+            warn(
+                py,
+                &py.get_type::<pyo3::exceptions::PyImportWarning>(),
+                "sys.path_hooks is empty",
+                1,
+            )?;
         }
         for hook in hooks.try_iter()? {
             let hook = hook?;
             let made = if let Ok(native) = hook.cast::<FileFinderHook>() {
-                native.get().__call__(py, entry).and_then(|f| Ok(Bound::new(py, f)?.into_any()))
+                native
+                    .get()
+                    .__call__(py, entry)
+                    .and_then(|f| Ok(Bound::new(py, f)?.into_any()))
             } else {
                 hook.call1((entry,))
             };
@@ -215,8 +277,16 @@ impl PathFinder {
     }
 
     /// Mirrors `PathFinder._path_importer_cache`.
-    fn importer_for<'py>(&self, py: Python<'py>, entry: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let entry = if entry.cast::<PyString>().map(|s| s.to_str().map(str::is_empty).unwrap_or(false)).unwrap_or(false) {
+    fn importer_for<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let entry = if entry
+            .cast::<PyString>()
+            .map(|s| s.to_str().map(str::is_empty).unwrap_or(false))
+            .unwrap_or(false)
+        {
             match std::env::current_dir() {
                 Ok(cwd) => PyString::new(py, &cwd.to_string_lossy()).into_any(),
                 Err(_) => return Ok(None),
@@ -224,7 +294,8 @@ impl PathFinder {
         } else {
             entry.clone()
         };
-        let cache = self.state_item(py, intern!(py, "path_importer_cache"))?
+        let cache = self
+            .state_item(py, intern!(py, "path_importer_cache"))?
             .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path_importer_cache"))?;
         match cache.get_item(&entry) {
             Ok(finder) => Ok(Some(finder).filter(|f| !f.is_none())),
@@ -239,22 +310,32 @@ impl PathFinder {
 
     /// Mirrors `PathFinder._get_spec`: the first entry whose finder has a spec with a loader
     /// wins; namespace portions are gathered until then.
-    pub fn get_spec<'py>(&self, py: Python<'py>, fullname: &str, path: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    pub fn get_spec<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        path: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let minor = runtime(py).minor;
         let namespace_path = PyList::empty(py);
         for entry in path.try_iter()? {
             let entry = entry?;
-            let acceptable = entry.is_instance_of::<PyString>() || (minor < 11 && entry.is_instance_of::<pyo3::types::PyBytes>());
+            let acceptable = entry.is_instance_of::<PyString>()
+                || (minor < 11 && entry.is_instance_of::<pyo3::types::PyBytes>());
             if !acceptable {
                 continue;
             }
-            let Some(finder) = self.importer_for(py, &entry)? else { continue };
+            let Some(finder) = self.importer_for(py, &entry)? else {
+                continue;
+            };
             let found = if let Ok(native) = finder.cast::<FileFinder>() {
                 native.get().find(py, fullname)?
             } else {
                 legacy_or_find_spec(py, &finder, fullname)?
             };
-            let Some(found) = found.filter(|s| !s.is_none()) else { continue };
+            let Some(found) = found.filter(|s| !s.is_none()) else {
+                continue;
+            };
             if !found.getattr(intern!(py, "loader"))?.is_none() {
                 return Ok(Some(found));
             }
@@ -266,26 +347,46 @@ impl PathFinder {
                 namespace_path.append(portion?)?;
             }
         }
-        Ok(Some(spec::namespace_spec(py, fullname, namespace_path.into_any())?))
+        Ok(Some(spec::namespace_spec(
+            py,
+            fullname,
+            namespace_path.into_any(),
+        )?))
     }
 
     /// Mirrors `PathFinder.find_spec`.
-    pub fn find<'py>(slf: &Bound<'py, Self>, fullname: &str, path: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    pub fn find<'py>(
+        slf: &Bound<'py, Self>,
+        fullname: &str,
+        path: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = slf.py();
         let this = slf.get();
         let path = match path.filter(|p| !p.is_none()) {
             Some(path) => path.clone(),
-            None => this.state_item(py, intern!(py, "path"))?.ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path"))?,
+            None => this
+                .state_item(py, intern!(py, "path"))?
+                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path"))?,
         };
-        let Some(found) = this.get_spec(py, fullname, &path)? else { return Ok(None) };
+        let Some(found) = this.get_spec(py, fullname, &path)? else {
+            return Ok(None);
+        };
         if !found.getattr(intern!(py, "loader"))?.is_none() {
             return Ok(Some(found));
         }
         let portions = found.getattr(intern!(py, "submodule_search_locations"))?;
         if portions.is_truthy()? {
             found.setattr(intern!(py, "origin"), py.None())?;
-            let ns_path = NamespacePath::new(py, fullname, portions.cast_into::<PyList>()?, slf.clone().unbind())?;
-            found.setattr(intern!(py, "submodule_search_locations"), Bound::new(py, ns_path)?)?;
+            let ns_path = NamespacePath::new(
+                py,
+                fullname,
+                portions.cast_into::<PyList>()?,
+                slf.clone().unbind(),
+            )?;
+            found.setattr(
+                intern!(py, "submodule_search_locations"),
+                Bound::new(py, ns_path)?,
+            )?;
             Ok(Some(found))
         } else {
             Ok(None)
@@ -295,36 +396,68 @@ impl PathFinder {
 
 /// A path-entry finder's `find_spec(fullname)`, or on 3.9–3.11 the legacy `find_loader`
 /// fallback (`PathFinder._legacy_get_spec`).
-fn legacy_or_find_spec<'py>(py: Python<'py>, finder: &Bound<'py, PyAny>, fullname: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn legacy_or_find_spec<'py>(
+    py: Python<'py>,
+    finder: &Bound<'py, PyAny>,
+    fullname: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     if finder.hasattr(intern!(py, "find_spec"))? {
-        return Ok(Some(finder.call_method1(intern!(py, "find_spec"), (fullname,))?));
+        return Ok(Some(
+            finder.call_method1(intern!(py, "find_spec"), (fullname,))?,
+        ));
     }
     if runtime(py).minor >= 12 {
         return Ok(None);
     }
-    let (loader, portions): (Bound<'py, PyAny>, Bound<'py, PyAny>) = if finder.hasattr(intern!(py, "find_loader"))? {
-        finder.call_method1(intern!(py, "find_loader"), (fullname,))?.extract()?
-    } else {
-        (finder.call_method1(intern!(py, "find_module"), (fullname,))?, PyList::empty(py).into_any())
-    };
+    let (loader, portions): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
+        if finder.hasattr(intern!(py, "find_loader"))? {
+            finder
+                .call_method1(intern!(py, "find_loader"), (fullname,))?
+                .extract()?
+        } else {
+            (
+                finder.call_method1(intern!(py, "find_module"), (fullname,))?,
+                PyList::empty(py).into_any(),
+            )
+        };
     if !loader.is_none() {
-        return Ok(Some(runtime(py).spec_from_loader.bind(py).call1((fullname, loader))?));
+        return Ok(Some(
+            runtime(py)
+                .spec_from_loader
+                .bind(py)
+                .call1((fullname, loader))?,
+        ));
     }
-    let locations = if portions.is_none() { PyList::empty(py).into_any() } else { portions };
+    let locations = if portions.is_none() {
+        PyList::empty(py).into_any()
+    } else {
+        portions
+    };
     Ok(Some(spec::namespace_spec(py, fullname, locations)?))
 }
 
 #[pymethods]
 impl PathFinder {
     #[pyo3(signature = (fullname, path=None, target=None))]
-    fn find_spec<'py>(slf: &Bound<'py, Self>, fullname: &str, path: Option<&Bound<'py, PyAny>>, target: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn find_spec<'py>(
+        slf: &Bound<'py, Self>,
+        fullname: &str,
+        path: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = target;
         PathFinder::find(slf, fullname, path)
     }
 
     /// Mirrors `PathFinder._get_spec`, for namespace paths that recompute.
     #[pyo3(signature = (fullname, path, target=None))]
-    fn _get_spec<'py>(&self, py: Python<'py>, fullname: &str, path: &Bound<'py, PyAny>, target: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn _get_spec<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        path: &Bound<'py, PyAny>,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = target;
         self.get_spec(py, fullname, path)
     }
@@ -334,9 +467,17 @@ impl PathFinder {
     fn invalidate_caches(&self, py: Python<'_>) -> PyResult<()> {
         let minor = runtime(py).minor;
         if let Some(cache) = self.state_item(py, intern!(py, "path_importer_cache"))? {
-            let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = cache.call_method0(intern!(py, "items"))?.try_iter()?.map(|kv| kv?.extract()).collect::<PyResult<_>>()?;
+            let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = cache
+                .call_method0(intern!(py, "items"))?
+                .try_iter()?
+                .map(|kv| kv?.extract())
+                .collect::<PyResult<_>>()?;
             for (key, finder) in items {
-                let relative = minor >= 11 && key.extract::<String>().map(|k| !paths::is_absolute(&k)).unwrap_or(true);
+                let relative = minor >= 11
+                    && key
+                        .extract::<String>()
+                        .map(|k| !paths::is_absolute(&k))
+                        .unwrap_or(true);
                 if finder.is_none() || relative {
                     cache.del_item(&key)?;
                 } else if let Ok(native) = finder.cast::<FileFinder>() {
@@ -358,4 +499,3 @@ impl PathFinder {
         visit.call(&self.state)
     }
 }
-

@@ -28,7 +28,11 @@ impl Stat {
         let nanos = meta.mtime_nsec();
         let mtime = secs as f64 + nanos as f64 * 1e-9;
         // int() truncates toward zero, while `mtime()` is floored.
-        let mtime_int = if secs < 0 && nanos > 0 { secs + 1 } else { secs };
+        let mtime_int = if secs < 0 && nanos > 0 {
+            secs + 1
+        } else {
+            secs
+        };
         Stat {
             mtime,
             mtime_int,
@@ -74,7 +78,8 @@ pub fn is_dir(path: &str) -> bool {
 
 /// Read a whole file.
 pub fn read(py: Python<'_>, path: &str) -> PyResult<Vec<u8>> {
-    py.detach(|| fs::read(path)).map_err(|e| os_error(py, &e, path))
+    py.detach(|| fs::read(path))
+        .map_err(|e| os_error(py, &e, path))
 }
 
 /// `os.getcwd()`.

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::exceptions::{
-    PyAttributeError, PyDeprecationWarning, PyImportError, PyImportWarning, PyKeyError, PyModuleNotFoundError,
-    PyTypeError, PyValueError,
+    PyAttributeError, PyDeprecationWarning, PyImportError, PyImportWarning, PyKeyError,
+    PyModuleNotFoundError, PyTypeError, PyValueError,
 };
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -45,19 +45,39 @@ pub struct Importer {
 }
 
 fn deadlock_error(py: Python<'_>, deadlock: Deadlock) -> PyErr {
-    match runtime(py).deadlock_error.bind(py).call1((deadlock.message(),)) {
+    match runtime(py)
+        .deadlock_error
+        .bind(py)
+        .call1((deadlock.message(),))
+    {
         Ok(value) => PyErr::from_value(value),
         Err(err) => err,
     }
 }
 
 fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned())
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned())
 }
 
 impl Importer {
-    pub fn new(py: Python<'_>, state: Py<PyDict>, builtins_dict: Py<PyDict>, label: String) -> Self {
-        Importer { state, builtins_dict, label, locks: LockTable::new(), closed: AtomicBool::new(false), reloading: PyDict::new(py).unbind() }
+    pub fn new(
+        py: Python<'_>,
+        state: Py<PyDict>,
+        builtins_dict: Py<PyDict>,
+        label: String,
+    ) -> Self {
+        Importer {
+            state,
+            builtins_dict,
+            label,
+            locks: LockTable::new(),
+            closed: AtomicBool::new(false),
+            reloading: PyDict::new(py).unbind(),
+        }
     }
 
     pub fn close(&self) {
@@ -70,7 +90,10 @@ impl Importer {
 
     fn check_open(&self) -> PyResult<()> {
         if self.is_closed() {
-            Err(NamespaceClosedError::new_err(format!("namespace {} is closed", self.label)))
+            Err(NamespaceClosedError::new_err(format!(
+                "namespace {} is closed",
+                self.label
+            )))
         } else {
             Ok(())
         }
@@ -80,8 +103,17 @@ impl Importer {
         self.locks.live_locks()
     }
 
-    fn state_item<'py>(&self, py: Python<'py>, key: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
-        self.state.bind(py).get_item(key)?.ok_or_else(|| PyAttributeError::new_err(format!("module 'sys' has no attribute {}", key.repr().map(|r| r.to_string()).unwrap_or_default())))
+    fn state_item<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.state.bind(py).get_item(key)?.ok_or_else(|| {
+            PyAttributeError::new_err(format!(
+                "module 'sys' has no attribute {}",
+                key.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })
     }
 
     /// The namespace's `sys.modules`.
@@ -89,7 +121,10 @@ impl Importer {
         self.state_item(py, intern!(py, "modules"))
     }
 
-    fn modules_get<'py>(modules: &Bound<'py, PyAny>, name: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn modules_get<'py>(
+        modules: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         if let Ok(dict) = modules.cast::<PyDict>() {
             return dict.get_item(name);
         }
@@ -110,7 +145,9 @@ impl Importer {
 
     /// `module.__spec__._initializing`, as `_PyModuleSpec_IsInitializing` reads it.
     fn is_initializing(py: Python<'_>, module: &Bound<'_, PyAny>) -> bool {
-        let Ok(spec) = module.getattr(intern!(py, "__spec__")) else { return false };
+        let Ok(spec) = module.getattr(intern!(py, "__spec__")) else {
+            return false;
+        };
         if spec.is_none() {
             return false;
         }
@@ -130,7 +167,11 @@ impl Importer {
 
     /// An absolute import with no fromlist, returning the named module itself: the cached fast
     /// path, else `_find_and_load`. Mirrors `_gcd_import` after its checks.
-    pub fn import_absolute<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn import_absolute<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let modules = self.modules(py)?;
         if let Some(module) = Self::modules_get(&modules, name)? {
             if !module.is_none() {
@@ -142,7 +183,11 @@ impl Importer {
     }
 
     /// Mirrors `importlib._bootstrap._find_and_load`.
-    fn find_and_load<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+    fn find_and_load<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.check_open()?;
         let name_str = name.to_str()?;
         let modules = self.modules(py)?;
@@ -153,7 +198,10 @@ impl Importer {
         };
         if needs_lock {
             {
-                let _guard = self.locks.acquire(py, name_str).map_err(|d| deadlock_error(py, d))?;
+                let _guard = self
+                    .locks
+                    .acquire(py, name_str)
+                    .map_err(|d| deadlock_error(py, d))?;
                 let modules = self.modules(py)?;
                 module = Self::modules_get(&modules, name)?;
                 if module.is_none() {
@@ -164,13 +212,21 @@ impl Importer {
         }
         let module = module.expect("checked above");
         if module.is_none() {
-            return Err(module_not_found(py, &format!("import of {name_str} halted; None in sys.modules"), name_str));
+            return Err(module_not_found(
+                py,
+                &format!("import of {name_str} halted; None in sys.modules"),
+                name_str,
+            ));
         }
         Ok(module)
     }
 
     /// Mirrors `importlib._bootstrap._find_and_load_unlocked`.
-    fn find_and_load_unlocked<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+    fn find_and_load_unlocked<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let name_str = name.to_str()?;
         let parent = names::parent(name_str);
         let mut path = None;
@@ -189,12 +245,19 @@ impl Importer {
             match parent_module.getattr(intern!(py, "__path__")) {
                 Ok(p) => path = Some(p),
                 Err(_) => {
-                    let message = format!("{}; {} is not a package", no_module_named(name_str), python_repr_str(parent));
+                    let message = format!(
+                        "{}; {} is not a package",
+                        no_module_named(name_str),
+                        python_repr_str(parent)
+                    );
                     return Err(module_not_found(py, &message, name_str));
                 }
             }
             if runtime(py).minor >= 11 {
-                parent_spec = parent_module.getattr(intern!(py, "__spec__")).ok().filter(|s| !s.is_none());
+                parent_spec = parent_module
+                    .getattr(intern!(py, "__spec__"))
+                    .ok()
+                    .filter(|s| !s.is_none());
             }
         }
         let Some(spec) = self.find_spec(py, name, path.as_ref(), None)? else {
@@ -219,7 +282,11 @@ impl Importer {
                 if !err.is_instance_of::<PyAttributeError>(py) {
                     return Err(err);
                 }
-                let message = format!("Cannot set an attribute on {} for child module {}", python_repr_str(parent), python_repr_str(child));
+                let message = format!(
+                    "Cannot set an attribute on {} for child module {}",
+                    python_repr_str(parent),
+                    python_repr_str(child)
+                );
                 warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
             }
         }
@@ -227,19 +294,34 @@ impl Importer {
     }
 
     /// Mirrors `importlib._bootstrap._find_spec`: ask each finder on the meta path.
-    pub fn find_spec<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>, path: Option<&Bound<'py, PyAny>>, target: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    pub fn find_spec<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        path: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let rt = runtime(py);
         let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
         if meta_path.is_none() {
-            return Err(PyImportError::new_err("sys.meta_path is None, Python is likely shutting down"));
+            return Err(PyImportError::new_err(
+                "sys.meta_path is None, Python is likely shutting down",
+            ));
         }
         if meta_path.len()? == 0 {
-            warn(py, &py.get_type::<PyImportWarning>(), "sys.meta_path is empty", 1)?;
+            warn(
+                py,
+                &py.get_type::<PyImportWarning>(),
+                "sys.meta_path is empty",
+                1,
+            )?;
         }
         let modules = self.modules(py)?;
         let is_reload = Self::modules_get(&modules, name)?.is_some();
         let finders: Vec<Bound<'py, PyAny>> = if rt.minor >= 14 {
-            PyList::new(py, meta_path.try_iter()?.collect::<PyResult<Vec<_>>>()?)?.iter().collect()
+            PyList::new(py, meta_path.try_iter()?.collect::<PyResult<Vec<_>>>()?)?
+                .iter()
+                .collect()
         } else {
             meta_path.try_iter()?.collect::<PyResult<Vec<_>>>()?
         };
@@ -252,7 +334,9 @@ impl Importer {
             } else {
                 self.foreign_find_spec(py, &finder, name, path_arg, target_arg)?
             };
-            let Some(spec) = spec.filter(|s| !s.is_none()) else { continue };
+            let Some(spec) = spec.filter(|s| !s.is_none()) else {
+                continue;
+            };
             if !is_reload {
                 if let Some(module) = Self::modules_get(&self.modules(py)?, name)? {
                     return match module.getattr(intern!(py, "__spec__")) {
@@ -268,7 +352,14 @@ impl Importer {
 
     /// A Python-level finder, called under the global import lock as `_find_spec` does; on
     /// 3.9–3.11 a finder with only `find_module` is used through `_find_spec_legacy`.
-    fn foreign_find_spec<'py>(&self, py: Python<'py>, finder: &Bound<'py, PyAny>, name: &Bound<'py, PyString>, path: &Bound<'py, PyAny>, target: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn foreign_find_spec<'py>(
+        &self,
+        py: Python<'py>,
+        finder: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+        path: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let rt = runtime(py);
         if let Ok(shared) = finder.cast::<SharedImporter>() {
             if !shared.get().covers(name.to_str()?) {
@@ -283,9 +374,13 @@ impl Importer {
                     if rt.minor >= 12 || !finder.hasattr(intern!(py, "find_module"))? {
                         return Ok(None);
                     }
-                    let finder_name = finder.getattr(intern!(py, "__name__")).or_else(|_| finder.get_type().name().map(Bound::into_any))?;
+                    let finder_name = finder
+                        .getattr(intern!(py, "__name__"))
+                        .or_else(|_| finder.get_type().name().map(Bound::into_any))?;
                     if rt.minor >= 10 {
-                        let message = format!("{finder_name}.find_spec() not found; falling back to find_module()");
+                        let message = format!(
+                            "{finder_name}.find_spec() not found; falling back to find_module()"
+                        );
                         warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
                     }
                     let loader = finder.call_method1(intern!(py, "find_module"), (name, path))?;
@@ -302,7 +397,11 @@ impl Importer {
     }
 
     /// Mirrors `importlib._bootstrap._load_unlocked`.
-    fn load_unlocked<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn load_unlocked<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let loader = spec.getattr(intern!(py, "loader"))?;
         let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
         if let Ok(_shared) = loader.cast::<SharedImporter>() {
@@ -311,7 +410,10 @@ impl Importer {
             return Ok(module);
         }
         if !loader.is_none() && !loader.hasattr(intern!(py, "exec_module"))? {
-            let message = format!("{}.exec_module() not found; falling back to load_module()", object_name(&loader));
+            let message = format!(
+                "{}.exec_module() not found; falling back to load_module()",
+                object_name(&loader)
+            );
             warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
             return self.load_backward_compatible(py, spec, &loader, &name);
         }
@@ -321,15 +423,27 @@ impl Importer {
             let modules = self.modules(py)?;
             modules.set_item(&name, &module)?;
             let executed = if loader.is_none() {
-                if spec.getattr(intern!(py, "submodule_search_locations"))?.is_none() {
-                    Err(import_error(py, "missing loader", Some(name.to_str()?), None))
+                if spec
+                    .getattr(intern!(py, "submodule_search_locations"))?
+                    .is_none()
+                {
+                    Err(import_error(
+                        py,
+                        "missing loader",
+                        Some(name.to_str()?),
+                        None,
+                    ))
                 } else {
                     Ok(())
                 }
             } else if let Ok(source) = loader.cast::<SourceFileLoader>() {
-                source.call_method1(intern!(py, "exec_module"), (&module,)).map(drop)
+                source
+                    .call_method1(intern!(py, "exec_module"), (&module,))
+                    .map(drop)
             } else {
-                loader.call_method1(intern!(py, "exec_module"), (&module,)).map(drop)
+                loader
+                    .call_method1(intern!(py, "exec_module"), (&module,))
+                    .map(drop)
             };
             if let Err(err) = executed {
                 let modules = self.modules(py)?;
@@ -348,14 +462,21 @@ impl Importer {
 
     /// Undo a binding `_handle_fromlist` made early (see `bind_loading_child`) when the child's
     /// load fails, so no parent attribute is left, as natively.
-    fn unbind_from_parent(&self, py: Python<'_>, name: &Bound<'_, PyString>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn unbind_from_parent(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyString>,
+        module: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let name_str = name.to_str()?;
         let parent = names::parent(name_str);
         if parent.is_empty() {
             return Ok(());
         }
         let modules = self.modules(py)?;
-        let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))? else { return Ok(()) };
+        let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))? else {
+            return Ok(());
+        };
         let child = names::tail(name_str);
         if let Ok(bound) = parent_module.getattr(child) {
             if bound.is(module) {
@@ -367,7 +488,13 @@ impl Importer {
 
     /// Mirrors `importlib._bootstrap._load_backward_compatible` for loaders with only
     /// `load_module`.
-    fn load_backward_compatible<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>, loader: &Bound<'py, PyAny>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+    fn load_backward_compatible<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let modules = self.modules(py)?;
         if let Some(existing) = Self::modules_get(&modules, name)? {
             let module = modules.call_method1(intern!(py, "pop"), (name,))?;
@@ -383,8 +510,16 @@ impl Importer {
                 let _ = module.setattr(attr, value);
             }
         }
-        if module.getattr("__package__").map(|v| v.is_none()).unwrap_or(true) {
-            let package = if module.hasattr("__path__")? { name.clone().into_any() } else { PyString::new(py, names::parent(name.to_str()?)).into_any() };
+        if module
+            .getattr("__package__")
+            .map(|v| v.is_none())
+            .unwrap_or(true)
+        {
+            let package = if module.hasattr("__path__")? {
+                name.clone().into_any()
+            } else {
+                PyString::new(py, names::parent(name.to_str()?)).into_any()
+            };
             let _ = module.setattr("__package__", package);
         }
         Ok(module)
@@ -392,7 +527,12 @@ impl Importer {
 
     /// Mirrors `importlib._bootstrap.module_from_spec`, then gives the module the namespace's
     /// builtins before any of its code runs.
-    pub fn module_from_spec<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>, loader: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn module_from_spec<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let rt = runtime(py);
         let mut module = None;
         let native_source = loader.is_instance_of::<SourceFileLoader>();
@@ -403,15 +543,22 @@ impl Importer {
                     module = Some(created);
                 }
             } else if loader.hasattr(intern!(py, "exec_module"))? {
-                return Err(PyImportError::new_err("loaders that define exec_module() must also define create_module()"));
+                return Err(PyImportError::new_err(
+                    "loaders that define exec_module() must also define create_module()",
+                ));
             }
         }
         let module = match module {
             Some(module) => module,
-            None => rt.module_type.bind(py).call1((spec.getattr(intern!(py, "name"))?,))?,
+            None => rt
+                .module_type
+                .bind(py)
+                .call1((spec.getattr(intern!(py, "name"))?,))?,
         };
         init_module_attrs(py, spec, &module, false)?;
-        if !loader::is_native_extension_loader(loader) && !loader.is_instance_of::<ExtensionFileLoader>() {
+        if !loader::is_native_extension_loader(loader)
+            && !loader.is_instance_of::<ExtensionFileLoader>()
+        {
             if let Ok(dict) = module.getattr(intern!(py, "__dict__")) {
                 if let Ok(dict) = dict.cast::<PyDict>() {
                     if !dict.contains(intern!(py, "__builtins__"))? {
@@ -426,16 +573,28 @@ impl Importer {
     /// Mirrors `importlib._bootstrap._handle_fromlist`, plus the binding CPython's `IMPORT_FROM`
     /// needs: a child that is still loading is bound onto its parent so `from pkg import sub`
     /// finds it (CPython falls back to the global `sys.modules` instead).
-    fn handle_fromlist<'py>(&self, py: Python<'py>, module: &Bound<'py, PyAny>, fromlist: &Bound<'py, PyAny>, recursive: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn handle_fromlist<'py>(
+        &self,
+        py: Python<'py>,
+        module: &Bound<'py, PyAny>,
+        fromlist: &Bound<'py, PyAny>,
+        recursive: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         for item in fromlist.try_iter()? {
             let item = item?;
             let Ok(x) = item.cast::<PyString>() else {
                 let place = if recursive {
-                    format!("{}.__all__", module.getattr(intern!(py, "__name__"))?.str()?)
+                    format!(
+                        "{}.__all__",
+                        module.getattr(intern!(py, "__name__"))?.str()?
+                    )
                 } else {
                     "``from list''".to_owned()
                 };
-                return Err(PyTypeError::new_err(format!("Item in {place} must be str, not {}", type_name(&item))));
+                return Err(PyTypeError::new_err(format!(
+                    "Item in {place} must be str, not {}",
+                    type_name(&item)
+                )));
             };
             let x_str = x.to_str()?;
             if x_str == "*" {
@@ -449,15 +608,22 @@ impl Importer {
             if module.hasattr(x)? {
                 continue;
             }
-            let from_name = format!("{}.{}", module.getattr(intern!(py, "__name__"))?.str()?, x_str);
+            let from_name = format!(
+                "{}.{}",
+                module.getattr(intern!(py, "__name__"))?.str()?,
+                x_str
+            );
             let from_name = PyString::new(py, &from_name);
             match self.import_absolute(py, &from_name) {
                 Ok(_) => self.bind_loading_child(py, module, x, &from_name)?,
                 Err(err) if err.is_instance_of::<PyModuleNotFoundError>(py) => {
                     let exc_name = err.value(py).getattr(intern!(py, "name")).ok();
-                    let same = exc_name.map(|n| n.eq(&from_name).unwrap_or(false)).unwrap_or(false);
+                    let same = exc_name
+                        .map(|n| n.eq(&from_name).unwrap_or(false))
+                        .unwrap_or(false);
                     let modules = self.modules(py)?;
-                    let blocked = matches!(Self::modules_get(&modules, &from_name)?, Some(m) if m.is_none());
+                    let blocked =
+                        matches!(Self::modules_get(&modules, &from_name)?, Some(m) if m.is_none());
                     if same && !blocked {
                         continue;
                     }
@@ -471,7 +637,13 @@ impl Importer {
 
     /// See `handle_fromlist`: bind `parent.x` to the loading module `from_name` when the
     /// parent does not have it yet.
-    fn bind_loading_child(&self, py: Python<'_>, parent: &Bound<'_, PyAny>, x: &Bound<'_, PyString>, from_name: &Bound<'_, PyString>) -> PyResult<()> {
+    fn bind_loading_child(
+        &self,
+        py: Python<'_>,
+        parent: &Bound<'_, PyAny>,
+        x: &Bound<'_, PyString>,
+        from_name: &Bound<'_, PyString>,
+    ) -> PyResult<()> {
         if parent.hasattr(x)? {
             return Ok(());
         }
@@ -486,15 +658,23 @@ impl Importer {
 
     /// Mirrors `_calc___package__` as the C `resolve_name` in `Python/import.c` runs it, with
     /// its messages and warnings.
-    fn calc_package<'py>(&self, py: Python<'py>, globals: Option<&Bound<'py, PyAny>>) -> PyResult<String> {
+    fn calc_package<'py>(
+        &self,
+        py: Python<'py>,
+        globals: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<String> {
         let Some(globals) = globals.filter(|g| !g.is_none()) else {
             return Err(PyKeyError::new_err("'__name__' not in globals"));
         };
         let Ok(globals) = globals.cast::<PyDict>() else {
             return Err(PyTypeError::new_err("globals must be a dict"));
         };
-        let package = globals.get_item(intern!(py, "__package__"))?.filter(|p| !p.is_none());
-        let spec = globals.get_item(intern!(py, "__spec__"))?.filter(|s| !s.is_none());
+        let package = globals
+            .get_item(intern!(py, "__package__"))?
+            .filter(|p| !p.is_none());
+        let spec = globals
+            .get_item(intern!(py, "__spec__"))?
+            .filter(|s| !s.is_none());
         if let Some(package) = package {
             let Ok(package) = package.cast::<PyString>() else {
                 return Err(PyTypeError::new_err("package must be a string"));
@@ -502,7 +682,11 @@ impl Importer {
             if let Some(spec) = spec {
                 let parent = spec.getattr(intern!(py, "parent"))?;
                 if !package.as_any().eq(&parent)? {
-                    let message = format!("__package__ != __spec__.parent ({} != {})", package.repr()?, parent.repr()?);
+                    let message = format!(
+                        "__package__ != __spec__.parent ({} != {})",
+                        package.repr()?,
+                        parent.repr()?
+                    );
                     if runtime(py).minor >= 12 {
                         warn(py, &py.get_type::<PyDeprecationWarning>(), &message, 1)?;
                     } else {
@@ -535,10 +719,20 @@ impl Importer {
     }
 
     /// Mirrors `PyImport_ImportModuleLevelObject`, the C body of `__import__`.
-    pub fn import_hook<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, globals: Option<&Bound<'py, PyAny>>, fromlist: Option<&Bound<'py, PyAny>>, level: i64) -> PyResult<Bound<'py, PyAny>> {
+    pub fn import_hook<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        globals: Option<&Bound<'py, PyAny>>,
+        fromlist: Option<&Bound<'py, PyAny>>,
+        level: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Ok(name) = name.cast::<PyString>() else {
             return Err(PyTypeError::new_err(if runtime(py).minor <= 9 {
-                format!("__import__() argument 1 must be str, not {}", type_name(name))
+                format!(
+                    "__import__() argument 1 must be str, not {}",
+                    type_name(name)
+                )
             } else {
                 "module name must be a string".to_owned()
             }));
@@ -567,14 +761,19 @@ impl Importer {
             if level == 0 || !name_str.is_empty() {
                 match name_str.find('.') {
                     None => Ok(module),
-                    Some(dot) if level == 0 => self.import_absolute(py, &PyString::new(py, &name_str[..dot])),
+                    Some(dot) if level == 0 => {
+                        self.import_absolute(py, &PyString::new(py, &name_str[..dot]))
+                    }
                     Some(_) => {
                         let resolved_str = resolved.to_str()?;
                         let to_return = names::returned_prefix(resolved_str, name_str);
                         let to_return = PyString::new(py, to_return);
                         match Self::modules_get(&self.modules(py)?, &to_return)? {
                             Some(m) => Ok(m),
-                            None => Err(PyKeyError::new_err(format!("{} not in sys.modules as expected", to_return.repr()?))),
+                            None => Err(PyKeyError::new_err(format!(
+                                "{} not in sys.modules as expected",
+                                to_return.repr()?
+                            ))),
                         }
                     }
                 }
@@ -589,9 +788,18 @@ impl Importer {
     }
 
     /// Mirrors `importlib._bootstrap._gcd_import(name, package, level)` with `_sanity_check`.
-    pub fn gcd_import<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>, level: i64) -> PyResult<Bound<'py, PyAny>> {
+    pub fn gcd_import<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        package: Option<&Bound<'py, PyAny>>,
+        level: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Ok(name) = name.cast::<PyString>() else {
-            return Err(PyTypeError::new_err(format!("module name must be str, not {}", name.get_type().repr()?)));
+            return Err(PyTypeError::new_err(format!(
+                "module name must be str, not {}",
+                name.get_type().repr()?
+            )));
         };
         if level < 0 {
             return Err(PyValueError::new_err("level must be >= 0"));
@@ -603,9 +811,12 @@ impl Importer {
                 _ => return Err(PyTypeError::new_err("__package__ not set to a string")),
             };
             if package.is_empty() {
-                return Err(PyImportError::new_err("attempted relative import with no known parent package"));
+                return Err(PyImportError::new_err(
+                    "attempted relative import with no known parent package",
+                ));
             }
-            let abs = names::resolve_relative(name.to_str()?, &package, level as usize).map_err(|e| PyImportError::new_err(e.message()))?;
+            let abs = names::resolve_relative(name.to_str()?, &package, level as usize)
+                .map_err(|e| PyImportError::new_err(e.message()))?;
             resolved = PyString::new(py, &abs);
         } else if name.to_str()?.is_empty() {
             return Err(PyValueError::new_err("Empty module name"));
@@ -614,11 +825,20 @@ impl Importer {
     }
 
     /// Mirrors `importlib.reload` and `_bootstrap._exec`.
-    pub fn reload<'py>(&self, py: Python<'py>, module: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn reload<'py>(
+        &self,
+        py: Python<'py>,
+        module: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.check_open()?;
-        let name = match module.getattr(intern!(py, "__spec__")).and_then(|s| s.getattr(intern!(py, "name"))) {
+        let name = match module
+            .getattr(intern!(py, "__spec__"))
+            .and_then(|s| s.getattr(intern!(py, "name")))
+        {
             Ok(name) => name,
-            Err(_) => module.getattr(intern!(py, "__name__")).map_err(|_| PyTypeError::new_err("reload() argument must be a module"))?,
+            Err(_) => module
+                .getattr(intern!(py, "__name__"))
+                .map_err(|_| PyTypeError::new_err("reload() argument must be a module"))?,
         };
         let name = name.cast_into::<PyString>()?;
         let name_str = name.to_str()?.to_owned();
@@ -641,14 +861,27 @@ impl Importer {
             let pkgpath = if parent.is_empty() {
                 None
             } else {
-                let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))? else {
-                    return Err(import_error(py, &format!("parent {} not in sys.modules", python_repr_str(parent)), Some(parent), None));
+                let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))?
+                else {
+                    return Err(import_error(
+                        py,
+                        &format!("parent {} not in sys.modules", python_repr_str(parent)),
+                        Some(parent),
+                        None,
+                    ));
                 };
                 Some(parent_module.getattr(intern!(py, "__path__"))?)
             };
             let spec = self.find_spec(py, &name, pkgpath.as_ref(), Some(module))?;
             let Some(spec) = spec else {
-                return Err(module_not_found(py, &format!("spec not found for the module {}", python_repr_str(&name_str)), &name_str));
+                return Err(module_not_found(
+                    py,
+                    &format!(
+                        "spec not found for the module {}",
+                        python_repr_str(&name_str)
+                    ),
+                    &name_str,
+                ));
             };
             module.setattr(intern!(py, "__spec__"), &spec)?;
             self.exec_spec(py, &spec, module)?;
@@ -659,17 +892,34 @@ impl Importer {
     }
 
     /// Mirrors `importlib._bootstrap._exec`: run a spec's loader over an existing module.
-    fn exec_spec(&self, py: Python<'_>, spec: &Bound<'_, PyAny>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn exec_spec(
+        &self,
+        py: Python<'_>,
+        spec: &Bound<'_, PyAny>,
+        module: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
         let name_str = name.to_str()?.to_owned();
-        let _guard = self.locks.acquire(py, &name_str).map_err(|d| deadlock_error(py, d))?;
+        let _guard = self
+            .locks
+            .acquire(py, &name_str)
+            .map_err(|d| deadlock_error(py, d))?;
         let modules = self.modules(py)?;
         if !matches!(Self::modules_get(&modules, &name)?, Some(m) if m.is(module)) {
-            return Err(import_error(py, &format!("module {} not in sys.modules", python_repr_str(&name_str)), Some(&name_str), None));
+            return Err(import_error(
+                py,
+                &format!("module {} not in sys.modules", python_repr_str(&name_str)),
+                Some(&name_str),
+                None,
+            ));
         }
         let result = (|| -> PyResult<()> {
             let loader = spec.getattr(intern!(py, "loader"))?;
-            if loader.is_none() && spec.getattr(intern!(py, "submodule_search_locations"))?.is_none() {
+            if loader.is_none()
+                && spec
+                    .getattr(intern!(py, "submodule_search_locations"))?
+                    .is_none()
+            {
                 return Err(import_error(py, "missing loader", Some(&name_str), None));
             }
             init_module_attrs(py, spec, module, true)?;
@@ -702,8 +952,15 @@ fn object_name(obj: &Bound<'_, PyAny>) -> String {
 }
 
 /// Mirrors `importlib._bootstrap._init_module_attrs`.
-pub fn init_module_attrs(py: Python<'_>, spec: &Bound<'_, PyAny>, module: &Bound<'_, PyAny>, overwrite: bool) -> PyResult<()> {
-    let missing = |attr: &Bound<'_, PyString>| -> bool { overwrite || module.getattr(attr).map(|v| v.is_none()).unwrap_or(true) };
+pub fn init_module_attrs(
+    py: Python<'_>,
+    spec: &Bound<'_, PyAny>,
+    module: &Bound<'_, PyAny>,
+    overwrite: bool,
+) -> PyResult<()> {
+    let missing = |attr: &Bound<'_, PyString>| -> bool {
+        overwrite || module.getattr(attr).map(|v| v.is_none()).unwrap_or(true)
+    };
     if missing(intern!(py, "__name__")) {
         let _ = module.setattr(intern!(py, "__name__"), spec.getattr(intern!(py, "name"))?);
     }
@@ -713,7 +970,8 @@ pub fn init_module_attrs(py: Python<'_>, spec: &Bound<'_, PyAny>, module: &Bound
             let locations = spec.getattr(intern!(py, "submodule_search_locations"))?;
             if !locations.is_none() {
                 let namespace_loader = runtime(py).namespace_loader.bind(py);
-                let made = namespace_loader.call_method1(intern!(py, "__new__"), (namespace_loader,))?;
+                let made =
+                    namespace_loader.call_method1(intern!(py, "__new__"), (namespace_loader,))?;
                 made.setattr(intern!(py, "_path"), &locations)?;
                 spec.setattr(intern!(py, "loader"), &made)?;
                 let _ = module.setattr(intern!(py, "__file__"), py.None());
@@ -723,7 +981,10 @@ pub fn init_module_attrs(py: Python<'_>, spec: &Bound<'_, PyAny>, module: &Bound
         let _ = module.setattr(intern!(py, "__loader__"), loader);
     }
     if missing(intern!(py, "__package__")) {
-        let _ = module.setattr(intern!(py, "__package__"), spec.getattr(intern!(py, "parent"))?);
+        let _ = module.setattr(
+            intern!(py, "__package__"),
+            spec.getattr(intern!(py, "parent"))?,
+        );
     }
     let _ = module.setattr(intern!(py, "__spec__"), spec);
     let locations = spec.getattr(intern!(py, "submodule_search_locations"))?;
@@ -732,7 +993,10 @@ pub fn init_module_attrs(py: Python<'_>, spec: &Bound<'_, PyAny>, module: &Bound
     }
     if spec.getattr(intern!(py, "has_location"))?.is_truthy()? {
         if missing(intern!(py, "__file__")) {
-            let _ = module.setattr(intern!(py, "__file__"), spec.getattr(intern!(py, "origin"))?);
+            let _ = module.setattr(
+                intern!(py, "__file__"),
+                spec.getattr(intern!(py, "origin"))?,
+            );
         }
         if missing(intern!(py, "__cached__")) {
             let cached = spec.getattr(intern!(py, "cached"))?;
@@ -750,9 +1014,15 @@ fn level_from(py: Python<'_>, level: &Bound<'_, PyAny>) -> PyResult<i64> {
         return Ok(level);
     }
     if runtime(py).minor <= 9 {
-        Err(PyTypeError::new_err(format!("an integer is required (got type {})", type_name(level))))
+        Err(PyTypeError::new_err(format!(
+            "an integer is required (got type {})",
+            type_name(level)
+        )))
     } else {
-        Err(PyTypeError::new_err(format!("'{}' object cannot be interpreted as an integer", type_name(level))))
+        Err(PyTypeError::new_err(format!(
+            "'{}' object cannot be interpreted as an integer",
+            type_name(level)
+        )))
     }
 }
 
@@ -760,7 +1030,15 @@ fn level_from(py: Python<'_>, level: &Bound<'_, PyAny>) -> PyResult<i64> {
 impl Importer {
     /// The namespace's `builtins.__import__`.
     #[pyo3(signature = (name, globals=None, locals=None, fromlist=None, level=None))]
-    fn __import__<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, globals: Option<&Bound<'py, PyAny>>, locals: Option<&Bound<'py, PyAny>>, fromlist: Option<&Bound<'py, PyAny>>, level: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn __import__<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        globals: Option<&Bound<'py, PyAny>>,
+        locals: Option<&Bound<'py, PyAny>>,
+        fromlist: Option<&Bound<'py, PyAny>>,
+        level: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let _ = locals;
         let level = match level {
             Some(level) => level_from(py, level)?,
@@ -771,7 +1049,13 @@ impl Importer {
 
     /// `importlib._bootstrap._gcd_import`, bound to this namespace.
     #[pyo3(signature = (name, package=None, level=0))]
-    fn _gcd_import<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>, level: i64) -> PyResult<Bound<'py, PyAny>> {
+    fn _gcd_import<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        package: Option<&Bound<'py, PyAny>>,
+        level: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.gcd_import(py, name, package, level)
     }
 
@@ -790,14 +1074,32 @@ impl Importer {
 /// caller adds the namespace's `__import__`.
 pub fn make_builtins(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let rt = runtime(py);
-    let module = rt.module_type.bind(py).call1(("builtins",))?.cast_into::<PyModule>()?;
-    module.dict().update(rt.host_builtins.bind(py).dict().as_mapping())?;
+    let module = rt
+        .module_type
+        .bind(py)
+        .call1(("builtins",))?
+        .cast_into::<PyModule>()?;
+    module
+        .dict()
+        .update(rt.host_builtins.bind(py).dict().as_mapping())?;
     Ok(module)
 }
 
 /// `importlib.import_module(name, package)` argument handling.
-pub fn import_module_args<'py>(py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>) -> PyResult<(Bound<'py, PyAny>, i64)> {
-    let text: String = name.call_method0(intern!(py, "__str__")).and_then(|_| name.extract()).map_err(|_| PyAttributeError::new_err(format!("'{}' object has no attribute 'startswith'", type_name(name))))?;
+pub fn import_module_args<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyAny>,
+    package: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyAny>, i64)> {
+    let text: String = name
+        .call_method0(intern!(py, "__str__"))
+        .and_then(|_| name.extract())
+        .map_err(|_| {
+            PyAttributeError::new_err(format!(
+                "'{}' object has no attribute 'startswith'",
+                type_name(name)
+            ))
+        })?;
     let level = names::leading_dots(&text);
     if level > 0 {
         let has_package = match package {
@@ -813,4 +1115,3 @@ pub fn import_module_args<'py>(py: Python<'py>, name: &Bound<'py, PyAny>, packag
     }
     Ok((PyString::new(py, &text[level..]).into_any(), level as i64))
 }
-

@@ -26,7 +26,10 @@ pub enum LoaderKind {
 impl LoaderKind {
     /// Build the loader object for module `name` at `path`.
     pub fn make<'py>(self, py: Python<'py>, name: &str, path: &str) -> PyResult<Bound<'py, PyAny>> {
-        let file = FileLocation { name: name.to_owned(), path: path.to_owned() };
+        let file = FileLocation {
+            name: name.to_owned(),
+            path: path.to_owned(),
+        };
         Ok(match self {
             LoaderKind::Extension => Bound::new(py, ExtensionFileLoader { file })?.into_any(),
             LoaderKind::Source => Bound::new(py, SourceFileLoader { file })?.into_any(),
@@ -75,8 +78,14 @@ fn path_stats_dict<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDi
 }
 
 /// Run a code object in a module's namespace (`exec(code, module.__dict__)`).
-pub fn exec_code_in_module(py: Python<'_>, code: &Bound<'_, PyAny>, module: &Bound<'_, PyAny>) -> PyResult<()> {
-    let globals = module.getattr(intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+pub fn exec_code_in_module(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    module: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let globals = module
+        .getattr(intern!(py, "__dict__"))?
+        .cast_into::<PyDict>()?;
     // SAFETY: `code` is a code object (checked by the callers), `globals` a dict; both are
     // alive for the call; the result is a new reference or NULL with an exception set.
     unsafe {
@@ -87,7 +96,11 @@ pub fn exec_code_in_module(py: Python<'_>, code: &Bound<'_, PyAny>, module: &Bou
 }
 
 /// Mirrors `_LoaderBasics.exec_module` around a `get_code` result.
-fn exec_with_code(py: Python<'_>, code: Option<Bound<'_, PyAny>>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+fn exec_with_code(
+    py: Python<'_>,
+    code: Option<Bound<'_, PyAny>>,
+    module: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     match code {
         Some(code) => exec_code_in_module(py, &code, module),
         None => {
@@ -104,24 +117,40 @@ fn exec_with_code(py: Python<'_>, code: Option<Bound<'_, PyAny>>, module: &Bound
 pub fn cache_settings(py: Python<'_>) -> PyResult<CacheSettings> {
     let rt = runtime(py);
     let sys = rt.host_sys.bind(py);
-    let optimize: i64 = sys.getattr(intern!(py, "flags"))?.getattr(intern!(py, "optimize"))?.extract()?;
+    let optimize: i64 = sys
+        .getattr(intern!(py, "flags"))?
+        .getattr(intern!(py, "optimize"))?
+        .extract()?;
     let prefix = sys.getattr(intern!(py, "pycache_prefix"))?;
     Ok(CacheSettings {
         cache_tag: rt.cache_tag.clone(),
-        optimization: if optimize == 0 { String::new() } else { optimize.to_string() },
-        pycache_prefix: if prefix.is_none() { None } else { Some(prefix.extract()?) },
+        optimization: if optimize == 0 {
+            String::new()
+        } else {
+            optimize.to_string()
+        },
+        pycache_prefix: if prefix.is_none() {
+            None
+        } else {
+            Some(prefix.extract()?)
+        },
     })
 }
 
 /// `cache_from_source(path)`, with `None` where CPython raises `NotImplementedError`.
 pub fn bytecode_path_for(py: Python<'_>, source_path: &str) -> PyResult<Option<String>> {
     let settings = cache_settings(py)?;
-    match paths::cache_from_source(source_path, &settings, || fsio::getcwd(py).unwrap_or_default()) {
+    match paths::cache_from_source(source_path, &settings, || {
+        fsio::getcwd(py).unwrap_or_default()
+    }) {
         Ok(path) => Ok(Some(path)),
         Err(CacheError::NoCacheTag) => Ok(None),
-        Err(CacheError::BadOptimization(level)) => Err(pyo3::exceptions::PyValueError::new_err(
-            format!("{} is not alphanumeric", crate::core::pyc::python_repr_str(&level)),
-        )),
+        Err(CacheError::BadOptimization(level)) => {
+            Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{} is not alphanumeric",
+                crate::core::pyc::python_repr_str(&level)
+            )))
+        }
     }
 }
 
@@ -145,18 +174,32 @@ fn compile_bytecode<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let code = pyo3::marshal::loads(py, data)?;
     if !code.is_instance_of::<PyCode>() {
-        let message = format!("Non-code object in {}", crate::core::pyc::python_repr_str(bytecode_path));
+        let message = format!(
+            "Non-code object in {}",
+            crate::core::pyc::python_repr_str(bytecode_path)
+        );
         return Err(import_error(py, &message, Some(name), Some(bytecode_path)));
     }
     if let Some(source_path) = source_path {
-        runtime(py).fix_co_filename.bind(py).call1((&code, source_path))?;
+        runtime(py)
+            .fix_co_filename
+            .bind(py)
+            .call1((&code, source_path))?;
     }
     Ok(code)
 }
 
 /// Mirrors `SourceLoader.source_to_code`: `compile(data, path, 'exec', dont_inherit=True)`.
-fn source_to_code<'py>(py: Python<'py>, data: &Bound<'py, PyAny>, path: &Bound<'py, PyAny>, optimize: i32) -> PyResult<Bound<'py, PyAny>> {
-    runtime(py).compile.bind(py).call1((data, path, intern!(py, "exec"), 0, true, optimize))
+fn source_to_code<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    path: &Bound<'py, PyAny>,
+    optimize: i32,
+) -> PyResult<Bound<'py, PyAny>> {
+    runtime(py)
+        .compile
+        .bind(py)
+        .call1((data, path, intern!(py, "exec"), 0, true, optimize))
 }
 
 /// Mirrors `_bootstrap_external.decode_source`: the declared encoding, universal newlines.
@@ -171,11 +214,18 @@ fn decode_source<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyStr
 /// `_imp.source_hash(key, data)` as 8 bytes.
 fn source_hash(py: Python<'_>, data: &Bound<'_, PyBytes>) -> PyResult<Vec<u8>> {
     let rt = runtime(py);
-    rt.source_hash.bind(py).call1((rt.source_hash_key.bind(py), data))?.extract()
+    rt.source_hash
+        .bind(py)
+        .call1((rt.source_hash_key.bind(py), data))?
+        .extract()
 }
 
 /// Mirrors `SourceLoader.get_code`: use a valid pyc, else compile the source and write the pyc.
-fn source_get_code<'py>(py: Python<'py>, name: &str, source_path: &str) -> PyResult<Bound<'py, PyAny>> {
+fn source_get_code<'py>(
+    py: Python<'py>,
+    name: &str,
+    source_path: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let rt = runtime(py);
     let bytecode_path = bytecode_path_for(py, source_path)?;
     let mut source_bytes: Option<Bound<'py, PyBytes>> = None;
@@ -191,8 +241,11 @@ fn source_get_code<'py>(py: Python<'py>, name: &str, source_path: &str) -> PyRes
                             pyc::validate_timestamp(kind, st.mtime_int, st.size).is_ok()
                         }
                         PycKind::Hash { check_source, .. } => {
-                            let mode: String =
-                                rt.imp.bind(py).getattr(intern!(py, "check_hash_based_pycs"))?.extract()?;
+                            let mode: String = rt
+                                .imp
+                                .bind(py)
+                                .getattr(intern!(py, "check_hash_based_pycs"))?
+                                .extract()?;
                             if mode != "never" && (check_source || mode == "always") {
                                 let bytes = PyBytes::new(py, &fsio::read(py, source_path)?);
                                 let hash = source_hash(py, &bytes)?;
@@ -207,7 +260,13 @@ fn source_get_code<'py>(py: Python<'py>, name: &str, source_path: &str) -> PyRes
                         }
                     };
                     if valid {
-                        return compile_bytecode(py, &data[pyc::HEADER_LEN..], name, bytecode_path, Some(source_path));
+                        return compile_bytecode(
+                            py,
+                            &data[pyc::HEADER_LEN..],
+                            name,
+                            bytecode_path,
+                            Some(source_path),
+                        );
                     }
                 }
             }
@@ -217,7 +276,12 @@ fn source_get_code<'py>(py: Python<'py>, name: &str, source_path: &str) -> PyRes
         Some(bytes) => bytes,
         None => PyBytes::new(py, &fsio::read(py, source_path)?),
     };
-    let code = source_to_code(py, source_bytes.as_any(), PyString::new(py, source_path).as_any(), -1)?;
+    let code = source_to_code(
+        py,
+        source_bytes.as_any(),
+        PyString::new(py, source_path).as_any(),
+        -1,
+    )?;
     if let (false, Some(bytecode_path), Some((mtime, _))) =
         (rt.dont_write_bytecode(py)?, &bytecode_path, source_mtime)
     {
@@ -232,7 +296,9 @@ fn source_get_code<'py>(py: Python<'py>, name: &str, source_path: &str) -> PyRes
             None => pyc::timestamp_header(&rt.magic, mtime, source_bytes.as_bytes().len() as u64),
         };
         data.extend_from_slice(pyo3::marshal::dumps(&code, pyo3::marshal::VERSION)?.as_bytes());
-        let mode = fsio::stat(py, source_path).map(|st| st.mode | 0o200).unwrap_or(0o666);
+        let mode = fsio::stat(py, source_path)
+            .map(|st| st.mode | 0o200)
+            .unwrap_or(0o666);
         py.detach(|| fsio::write_cache_file(bytecode_path, &data, mode));
     }
     Ok(code)
@@ -275,7 +341,12 @@ pub struct SourceFileLoader {
 impl SourceFileLoader {
     #[new]
     fn new(fullname: String, path: String) -> Self {
-        SourceFileLoader { file: FileLocation { name: fullname, path } }
+        SourceFileLoader {
+            file: FileLocation {
+                name: fullname,
+                path,
+            },
+        }
     }
 
     #[getter]
@@ -300,17 +371,30 @@ impl SourceFileLoader {
     }
 
     #[pyo3(signature = (fullname=None))]
-    fn get_code<'py>(&self, py: Python<'py>, fullname: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+    fn get_code<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.file.check_name(py, fullname)?;
         source_get_code(py, fullname.unwrap_or(&self.file.name), &self.file.path)
     }
 
     /// Mirrors `SourceLoader.get_source`.
     #[pyo3(signature = (fullname=None))]
-    fn get_source<'py>(&self, py: Python<'py>, fullname: Option<&str>) -> PyResult<Bound<'py, PyString>> {
+    fn get_source<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: Option<&str>,
+    ) -> PyResult<Bound<'py, PyString>> {
         self.file.check_name(py, fullname)?;
         let data = fsio::read(py, &self.file.path).map_err(|cause| {
-            let err = import_error(py, "source not available through get_data()", Some(fullname.unwrap_or(&self.file.name)), None);
+            let err = import_error(
+                py,
+                "source not available through get_data()",
+                Some(fullname.unwrap_or(&self.file.name)),
+                None,
+            );
             err.set_cause(py, Some(cause));
             err
         })?;
@@ -343,17 +427,33 @@ impl SourceFileLoader {
     }
 
     #[pyo3(signature = (data, path, *, _optimize=-1))]
-    fn source_to_code<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, path: &Bound<'py, PyAny>, _optimize: i32) -> PyResult<Bound<'py, PyAny>> {
+    fn source_to_code<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        path: &Bound<'py, PyAny>,
+        _optimize: i32,
+    ) -> PyResult<Bound<'py, PyAny>> {
         source_to_code(py, data, path, _optimize)
     }
 
     fn __repr__(&self) -> String {
-        format!("<importspace.SourceFileLoader {} at {}>", pyc::python_repr_str(&self.file.name), pyc::python_repr_str(&self.file.path))
+        format!(
+            "<importspace.SourceFileLoader {} at {}>",
+            pyc::python_repr_str(&self.file.name),
+            pyc::python_repr_str(&self.file.path)
+        )
     }
 }
 
 /// A loader for `.pyc` files with no source.
-#[pyclass(name = "SourcelessFileLoader", module = "importspace", frozen, eq, hash)]
+#[pyclass(
+    name = "SourcelessFileLoader",
+    module = "importspace",
+    frozen,
+    eq,
+    hash
+)]
 #[derive(PartialEq, Eq, Hash)]
 pub struct SourcelessFileLoader {
     file: FileLocation,
@@ -363,7 +463,12 @@ pub struct SourcelessFileLoader {
 impl SourcelessFileLoader {
     #[new]
     fn new(fullname: String, path: String) -> Self {
-        SourcelessFileLoader { file: FileLocation { name: fullname, path } }
+        SourcelessFileLoader {
+            file: FileLocation {
+                name: fullname,
+                path,
+            },
+        }
     }
 
     #[getter]
@@ -388,11 +493,16 @@ impl SourcelessFileLoader {
 
     /// Mirrors `SourcelessFileLoader.get_code`: a bad header is an error here, not a recompile.
     #[pyo3(signature = (fullname=None))]
-    fn get_code<'py>(&self, py: Python<'py>, fullname: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+    fn get_code<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.file.check_name(py, fullname)?;
         let name = fullname.unwrap_or(&self.file.name);
         let data = fsio::read(py, &self.file.path)?;
-        pyc::classify(&data, &runtime(py).magic).map_err(|e| pyc_error(py, &e, name, &self.file.path))?;
+        pyc::classify(&data, &runtime(py).magic)
+            .map_err(|e| pyc_error(py, &e, name, &self.file.path))?;
         compile_bytecode(py, &data[pyc::HEADER_LEN..], name, &self.file.path, None)
     }
 
@@ -430,7 +540,9 @@ pub struct ExtensionFileLoader {
 impl ExtensionFileLoader {
     #[new]
     fn new(name: String, path: String) -> Self {
-        ExtensionFileLoader { file: FileLocation { name, path } }
+        ExtensionFileLoader {
+            file: FileLocation { name, path },
+        }
     }
 
     #[getter]
@@ -443,7 +555,11 @@ impl ExtensionFileLoader {
         &self.file.path
     }
 
-    fn create_module<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn create_module<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         create_extension_module(py, runtime(py).create_dynamic.bind(py), spec)
     }
 
@@ -457,7 +573,10 @@ impl ExtensionFileLoader {
     fn is_package(&self, py: Python<'_>, fullname: Option<&str>) -> bool {
         let _ = fullname;
         let (_, filename) = paths::split(&self.file.path);
-        runtime(py).extension_suffixes.iter().any(|suffix| filename.strip_prefix("__init__") == Some(suffix.as_str()))
+        runtime(py)
+            .extension_suffixes
+            .iter()
+            .any(|suffix| filename.strip_prefix("__init__") == Some(suffix.as_str()))
     }
 
     #[pyo3(signature = (fullname=None))]

@@ -63,7 +63,11 @@ impl Drop for ModuleLockGuard<'_> {
 }
 
 fn lock_repr(name: &str, serial: u64) -> String {
-    format!("_ModuleLock({}) at {}", crate::core::pyc::python_repr_str(name), serial)
+    format!(
+        "_ModuleLock({}) at {}",
+        crate::core::pyc::python_repr_str(name),
+        serial
+    )
 }
 
 impl LockTable {
@@ -74,19 +78,30 @@ impl LockTable {
     fn lock_state(&self) -> MutexGuard<'_, TableState> {
         // A panic while the mutex was held cannot leave the table inconsistent in a way that
         // matters more than refusing every later import, so poisoning is ignored.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Take the lock on `name` for this thread, waiting (detached from the interpreter) while
     /// another thread holds it. Mirrors `_ModuleLock.acquire`.
-    pub fn acquire<'a>(&'a self, py: Python<'_>, name: &str) -> Result<ModuleLockGuard<'a>, Deadlock> {
+    pub fn acquire<'a>(
+        &'a self,
+        py: Python<'_>,
+        name: &str,
+    ) -> Result<ModuleLockGuard<'a>, Deadlock> {
         let me = std::thread::current().id();
         {
             let mut state = self.lock_state();
             if !state.entries.contains_key(name) {
                 let serial = state.next_serial;
                 state.next_serial += 1;
-                let entry = LockEntry { owner: me, count: 0, waiters: 0, serial };
+                let entry = LockEntry {
+                    owner: me,
+                    count: 0,
+                    waiters: 0,
+                    serial,
+                };
                 state.entries.insert(name.to_owned(), entry);
             }
             let entry = state.entries.get_mut(name).expect("just inserted");
@@ -97,7 +112,9 @@ impl LockTable {
             }
             if has_deadlock(&state, name, me) {
                 let serial = state.entries[name].serial;
-                return Err(Deadlock { repr: lock_repr(name, serial) });
+                return Err(Deadlock {
+                    repr: lock_repr(name, serial),
+                });
             }
             state.entries.get_mut(name).expect("present").waiters += 1;
             state.blocking_on.insert(me, name.to_owned());
@@ -105,7 +122,10 @@ impl LockTable {
         py.detach(|| {
             let mut state = self.lock_state();
             loop {
-                let entry = state.entries.get_mut(name).expect("kept while it has waiters");
+                let entry = state
+                    .entries
+                    .get_mut(name)
+                    .expect("kept while it has waiters");
                 if entry.count == 0 {
                     entry.owner = me;
                     entry.count = 1;
@@ -120,14 +140,19 @@ impl LockTable {
     }
 
     fn guard(&self, name: &str) -> ModuleLockGuard<'_> {
-        ModuleLockGuard { table: self, name: name.to_owned() }
+        ModuleLockGuard {
+            table: self,
+            name: name.to_owned(),
+        }
     }
 
     /// Mirrors `_ModuleLock.release`, and drops the entry once nobody holds or waits for it
     /// (CPython's table holds weak references that die then).
     fn release(&self, name: &str) {
         let mut state = self.lock_state();
-        let Some(entry) = state.entries.get_mut(name) else { return };
+        let Some(entry) = state.entries.get_mut(name) else {
+            return;
+        };
         entry.count = entry.count.saturating_sub(1);
         if entry.count == 0 {
             if entry.waiters == 0 {
@@ -156,8 +181,12 @@ fn has_deadlock(state: &TableState, wanted: &str, me: ThreadId) -> bool {
     let mut owner = state.entries[wanted].owner;
     let mut seen = Vec::new();
     loop {
-        let Some(waiting_for) = state.blocking_on.get(&owner) else { return false };
-        let Some(entry) = state.entries.get(waiting_for) else { return false };
+        let Some(waiting_for) = state.blocking_on.get(&owner) else {
+            return false;
+        };
+        let Some(entry) = state.entries.get(waiting_for) else {
+            return false;
+        };
         owner = entry.owner;
         if owner == me {
             return true;

@@ -25,7 +25,10 @@ pub struct Namespace {
 }
 
 /// `path=` as a list of `os.fspath` values; `None` copies the host's `sys.path`.
-fn initial_path<'py>(py: Python<'py>, path: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyList>> {
+fn initial_path<'py>(
+    py: Python<'py>,
+    path: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
     let rt = runtime(py);
     let Some(path) = path.filter(|p| !p.is_none()) else {
         let host_path = rt.host_sys.bind(py).getattr(intern!(py, "path"))?;
@@ -38,14 +41,24 @@ fn initial_path<'py>(py: Python<'py>, path: Option<&Bound<'py, PyAny>>) -> PyRes
         )));
     }
     let fspath = py.import("os")?.getattr("fspath")?;
-    let entries = path.try_iter()?.map(|entry| fspath.call1((entry?,))).collect::<PyResult<Vec<_>>>()?;
+    let entries = path
+        .try_iter()?
+        .map(|entry| fspath.call1((entry?,)))
+        .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, entries)
 }
 
-fn share_names<'py>(py: Python<'py>, share: Option<&Bound<'py, PyAny>>) -> PyResult<(Vec<String>, Bound<'py, PyTuple>)> {
-    let Some(share) = share else { return Ok((Vec::new(), PyTuple::empty(py))) };
+fn share_names<'py>(
+    py: Python<'py>,
+    share: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Vec<String>, Bound<'py, PyTuple>)> {
+    let Some(share) = share else {
+        return Ok((Vec::new(), PyTuple::empty(py)));
+    };
     if share.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err("share must be an iterable of module names, not str"));
+        return Err(PyTypeError::new_err(
+            "share must be an iterable of module names, not str",
+        ));
     }
     let mut names_out = Vec::new();
     for item in share.try_iter()? {
@@ -58,7 +71,10 @@ fn share_names<'py>(py: Python<'py>, share: Option<&Bound<'py, PyAny>>) -> PyRes
         };
         let name = name.to_str()?;
         if name.is_empty() || name.starts_with('.') || name.ends_with('.') {
-            return Err(PyValueError::new_err(format!("invalid module name in share: {}", python_repr_str(name))));
+            return Err(PyValueError::new_err(format!(
+                "invalid module name in share: {}",
+                python_repr_str(name)
+            )));
         }
         names_out.push(name.to_owned());
     }
@@ -76,7 +92,9 @@ impl Namespace {
     }
 
     fn get_state<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.state(py).get_item(key)?.ok_or_else(|| PyAttributeError::new_err(key.to_owned()))
+        self.state(py)
+            .get_item(key)?
+            .ok_or_else(|| PyAttributeError::new_err(key.to_owned()))
     }
 
     fn describe(&self) -> String {
@@ -91,7 +109,12 @@ impl Namespace {
 impl Namespace {
     #[new]
     #[pyo3(signature = (path=None, *, name=None, share=None))]
-    fn new(py: Python<'_>, path: Option<&Bound<'_, PyAny>>, name: Option<String>, share: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        path: Option<&Bound<'_, PyAny>>,
+        name: Option<String>,
+        share: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let rt = runtime(py);
         let path = initial_path(py, path)?;
         let (shared, share_tuple) = share_names(py, share)?;
@@ -103,18 +126,32 @@ impl Namespace {
         };
         let builtins = make_builtins(py)?;
         let builtins_dict = builtins.dict();
-        let importer = Bound::new(py, Importer::new(py, state.clone().unbind(), builtins_dict.clone().unbind(), label))?;
-        builtins_dict.set_item(intern!(py, "__import__"), importer.getattr(intern!(py, "__import__"))?)?;
+        let importer = Bound::new(
+            py,
+            Importer::new(
+                py,
+                state.clone().unbind(),
+                builtins_dict.clone().unbind(),
+                label,
+            ),
+        )?;
+        builtins_dict.set_item(
+            intern!(py, "__import__"),
+            importer.getattr(intern!(py, "__import__"))?,
+        )?;
 
         let modules = PyDict::new(py);
         modules.set_item("sys", &sys)?;
         modules.set_item("builtins", &builtins)?;
         let path_finder = Bound::new(py, PathFinder::new(state.clone().unbind()))?;
-        let meta_path = PyList::new(py, [
-            Bound::new(py, SharedImporter::new(py, shared))?.into_any(),
-            rt.frozen_importer.bind(py).clone(),
-            path_finder.into_any(),
-        ])?;
+        let meta_path = PyList::new(
+            py,
+            [
+                Bound::new(py, SharedImporter::new(py, shared))?.into_any(),
+                rt.frozen_importer.bind(py).clone(),
+                path_finder.into_any(),
+            ],
+        )?;
         let hooks = PyList::empty(py);
         if let Some(zipimport) = rt.host_modules(py)?.get_item("zipimport")? {
             hooks.append(zipimport.getattr("zipimporter")?)?;
@@ -125,29 +162,57 @@ impl Namespace {
         state.set_item("meta_path", meta_path)?;
         state.set_item("path_hooks", hooks)?;
         state.set_item("path_importer_cache", PyDict::new(py))?;
-        Ok(Namespace { importer: importer.unbind(), sys: sys.unbind(), builtins: builtins.unbind(), label: name, share: share_tuple.unbind() })
+        Ok(Namespace {
+            importer: importer.unbind(),
+            sys: sys.unbind(),
+            builtins: builtins.unbind(),
+            label: name,
+            share: share_tuple.unbind(),
+        })
     }
 
     /// `importlib.import_module`, inside the namespace.
     #[pyo3(signature = (name, package=None))]
-    fn import_module<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, package: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn import_module<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        package: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if let (Ok(text), None) = (name.cast::<PyString>(), package) {
             let text = text.to_str()?;
             if !text.starts_with('.') && !text.is_empty() {
-                if let Some(module) = self.importer(py).get().modules(py)?.cast::<PyDict>().ok().and_then(|m| m.get_item(name).ok().flatten()) {
+                if let Some(module) = self
+                    .importer(py)
+                    .get()
+                    .modules(py)?
+                    .cast::<PyDict>()
+                    .ok()
+                    .and_then(|m| m.get_item(name).ok().flatten())
+                {
                     if !module.is_none() {
-                        return self.importer(py).get().import_absolute(py, name.cast::<PyString>()?);
+                        return self
+                            .importer(py)
+                            .get()
+                            .import_absolute(py, name.cast::<PyString>()?);
                     }
                 }
             }
         }
         let (name, level) = import_module_args(py, name, package)?;
-        self.importer(py).get().gcd_import(py, &name, package, level)
+        self.importer(py)
+            .get()
+            .gcd_import(py, &name, package, level)
     }
 
     /// `importlib.util.find_spec`, inside the namespace.
     #[pyo3(signature = (name, package=None))]
-    fn find_spec<'py>(&self, py: Python<'py>, name: &str, package: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn find_spec<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        package: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let importer = self.importer(py).get();
         let fullname = if name.starts_with('.') {
             let package = match package.filter(|p| p.is_truthy().unwrap_or(false)) {
@@ -160,7 +225,8 @@ impl Namespace {
                 }
             };
             let level = names::leading_dots(name);
-            names::resolve_relative(&name[level..], &package, level).map_err(|e| PyImportError::new_err(e.message()))?
+            names::resolve_relative(&name[level..], &package, level)
+                .map_err(|e| PyImportError::new_err(e.message()))?
         } else {
             name.to_owned()
         };
@@ -178,11 +244,21 @@ impl Namespace {
                     None
                 } else {
                     let fromlist = PyList::new(py, ["__path__"])?;
-                    let parent = importer.import_hook(py, PyString::new(py, parent_name).as_any(), None, Some(fromlist.as_any()), 0)?;
+                    let parent = importer.import_hook(
+                        py,
+                        PyString::new(py, parent_name).as_any(),
+                        None,
+                        Some(fromlist.as_any()),
+                        0,
+                    )?;
                     match parent.getattr(intern!(py, "__path__")) {
                         Ok(path) => Some(path),
                         Err(cause) => {
-                            let message = format!("__path__ attribute not found on {} while trying to find {}", python_repr_str(parent_name), python_repr_str(&fullname));
+                            let message = format!(
+                                "__path__ attribute not found on {} while trying to find {}",
+                                python_repr_str(parent_name),
+                                python_repr_str(&fullname)
+                            );
                             let err = module_not_found(py, &message, &fullname);
                             err.set_cause(py, Some(cause));
                             return Err(err);
@@ -193,7 +269,9 @@ impl Namespace {
             }
             Some(module) if module.is_none() => Ok(None),
             Some(module) => match module.getattr(intern!(py, "__spec__")) {
-                Ok(spec) if spec.is_none() => Err(PyValueError::new_err(format!("{name}.__spec__ is None"))),
+                Ok(spec) if spec.is_none() => {
+                    Err(PyValueError::new_err(format!("{name}.__spec__ is None")))
+                }
                 Ok(spec) => Ok(Some(spec)),
                 Err(_) => Err(PyValueError::new_err(format!("{name}.__spec__ is not set"))),
             },
@@ -201,7 +279,11 @@ impl Namespace {
     }
 
     /// `importlib.reload`, inside the namespace.
-    fn reload<'py>(&self, py: Python<'py>, module: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn reload<'py>(
+        &self,
+        py: Python<'py>,
+        module: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.importer(py).get().reload(py, module)
     }
 

@@ -27,15 +27,27 @@ pub struct NamespacePath {
 }
 
 impl NamespacePath {
-    pub fn new(py: Python<'_>, name: &str, path: Bound<'_, PyList>, finder: Py<PathFinder>) -> PyResult<Self> {
+    pub fn new(
+        py: Python<'_>,
+        name: &str,
+        path: Bound<'_, PyList>,
+        finder: Py<PathFinder>,
+    ) -> PyResult<Self> {
         let epoch = finder.get().epoch();
         let this = NamespacePath {
             name: name.to_owned(),
             finder,
-            computed: Mutex::new(Computed { path: path.unbind(), last_parent_path: None, epoch }),
+            computed: Mutex::new(Computed {
+                path: path.unbind(),
+                last_parent_path: None,
+                epoch,
+            }),
         };
         let parent = this.parent_path(py)?;
-        this.computed.lock().unwrap_or_else(|p| p.into_inner()).last_parent_path = Some(parent.unbind());
+        this.computed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_parent_path = Some(parent.unbind());
         Ok(this)
     }
 
@@ -45,9 +57,13 @@ impl NamespacePath {
         let state = finder.state(py);
         let parent = names::parent(&self.name);
         let value = if parent.is_empty() {
-            state.get_item(intern!(py, "path"))?.ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path"))?
+            state
+                .get_item(intern!(py, "path"))?
+                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path"))?
         } else {
-            let modules = state.get_item(intern!(py, "modules"))?.ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("modules"))?;
+            let modules = state
+                .get_item(intern!(py, "modules"))?
+                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("modules"))?;
             modules.get_item(parent)?.getattr(intern!(py, "__path__"))?
         };
         PyTuple::new(py, value.try_iter()?.collect::<PyResult<Vec<_>>>()?)
@@ -60,13 +76,21 @@ impl NamespacePath {
         let (unchanged, current) = {
             let computed = self.computed.lock().unwrap_or_else(|p| p.into_inner());
             let unchanged = computed.epoch == epoch
-                && computed.last_parent_path.as_ref().map(|last| last.bind(py).eq(&parent)).transpose()?.unwrap_or(false);
+                && computed
+                    .last_parent_path
+                    .as_ref()
+                    .map(|last| last.bind(py).eq(&parent))
+                    .transpose()?
+                    .unwrap_or(false);
             (unchanged, computed.path.clone_ref(py))
         };
         if unchanged {
             return Ok(current.into_bound(py));
         }
-        let found = self.finder.get().get_spec(py, &self.name, parent.as_any())?;
+        let found = self
+            .finder
+            .get()
+            .get_spec(py, &self.name, parent.as_any())?;
         let mut new_path = current;
         if let Some(spec) = found {
             if spec.getattr(intern!(py, "loader"))?.is_none() {
@@ -90,11 +114,20 @@ impl NamespacePath {
         self.recalculate(py)?.try_iter().map(|it| it.into_any())
     }
 
-    fn __getitem__<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn __getitem__<'py>(
+        &self,
+        py: Python<'py>,
+        index: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.recalculate(py)?.as_any().get_item(index)
     }
 
-    fn __setitem__(&self, py: Python<'_>, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn __setitem__(
+        &self,
+        py: Python<'_>,
+        index: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let computed = self.computed.lock().unwrap_or_else(|p| p.into_inner());
         let path = computed.path.clone_ref(py);
         drop(computed);
@@ -110,7 +143,12 @@ impl NamespacePath {
     }
 
     fn append(&self, py: Python<'_>, item: &Bound<'_, PyAny>) -> PyResult<()> {
-        let path = self.computed.lock().unwrap_or_else(|p| p.into_inner()).path.clone_ref(py);
+        let path = self
+            .computed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .path
+            .clone_ref(py);
         path.bind(py).append(item)
     }
 

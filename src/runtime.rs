@@ -71,18 +71,29 @@ impl Runtime {
             Ok(key) => key.unbind(),
             Err(_) => imp.getattr("pyc_magic_number_token")?.unbind(),
         };
-        let cache_tag: Option<String> =
-            sys.getattr("implementation")?.getattr("cache_tag")?.extract()?;
+        let cache_tag: Option<String> = sys
+            .getattr("implementation")?
+            .getattr("cache_tag")?
+            .extract()?;
         let extension_suffixes: Vec<String> = imp.call_method0("extension_suffixes")?.extract()?;
         let builtin_names: Vec<String> = sys.getattr("builtin_module_names")?.extract()?;
         Ok(Runtime {
             minor,
             host_sys: sys.clone().unbind(),
             host_builtins: builtins.clone().unbind(),
-            module_spec: bootstrap.getattr("ModuleSpec")?.cast_into::<PyType>()?.unbind(),
+            module_spec: bootstrap
+                .getattr("ModuleSpec")?
+                .cast_into::<PyType>()?
+                .unbind(),
             module_type: sys.get_type().unbind(),
-            namespace_loader: external.getattr("_NamespaceLoader")?.cast_into::<PyType>()?.unbind(),
-            deadlock_error: bootstrap.getattr("_DeadlockError")?.cast_into::<PyType>()?.unbind(),
+            namespace_loader: external
+                .getattr("_NamespaceLoader")?
+                .cast_into::<PyType>()?
+                .unbind(),
+            deadlock_error: bootstrap
+                .getattr("_DeadlockError")?
+                .cast_into::<PyType>()?
+                .unbind(),
             frozen_importer: bootstrap.getattr("FrozenImporter")?.unbind(),
             spec_from_loader: bootstrap.getattr("spec_from_loader")?.unbind(),
             create_dynamic: imp.getattr("create_dynamic")?.unbind(),
@@ -101,17 +112,27 @@ impl Runtime {
             extension_suffixes,
             builtin_names,
             finder_path_rule: FinderPathRule::for_version(minor),
-            namespace_sys: py.import("importspace._sys")?.getattr("NamespaceSys")?.unbind(),
+            namespace_sys: py
+                .import("importspace._sys")?
+                .getattr("NamespaceSys")?
+                .unbind(),
         })
     }
 
     /// The host's real `sys.modules`.
     pub fn host_modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        Ok(self.host_sys.bind(py).getattr("modules")?.cast_into::<PyDict>()?)
+        Ok(self
+            .host_sys
+            .bind(py)
+            .getattr("modules")?
+            .cast_into::<PyDict>()?)
     }
 
     /// `sys.dont_write_bytecode`, read at each call as importlib does.
     pub fn dont_write_bytecode(&self, py: Python<'_>) -> PyResult<bool> {
-        self.host_sys.bind(py).getattr("dont_write_bytecode")?.is_truthy()
+        self.host_sys
+            .bind(py)
+            .getattr("dont_write_bytecode")?
+            .is_truthy()
     }
 }

@@ -45,7 +45,10 @@ impl SharedImporter {
 
     pub fn covers(&self, name: &str) -> bool {
         self.shared.iter().any(|s| {
-            name == s || (name.len() > s.len() && name.starts_with(s.as_str()) && name.as_bytes()[s.len()] == b'.')
+            name == s
+                || (name.len() > s.len()
+                    && name.starts_with(s.as_str())
+                    && name.as_bytes()[s.len()] == b'.')
         })
     }
 
@@ -55,14 +58,20 @@ impl SharedImporter {
 
     /// The host's module for `name`: from its `sys.modules`, else made (built-ins) or imported
     /// by the host's import system (a shared module is by definition the host's).
-    pub fn host_module<'py>(py: Python<'py>, name: &Bound<'py, PyString>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn host_module<'py>(
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        spec: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let rt = runtime(py);
         if let Some(module) = rt.host_modules(py)?.get_item(name)? {
             return Ok(module);
         }
         let name_str = name.to_str()?;
         if rt.builtin_names.iter().any(|b| b == name_str) {
-            let cache = UNIMPORTED_BUILTINS.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+            let cache = UNIMPORTED_BUILTINS
+                .get_or_init(py, || PyDict::new(py).unbind())
+                .bind(py);
             if let Some(module) = cache.get_item(name)? {
                 return Ok(module);
             }
@@ -78,20 +87,37 @@ impl SharedImporter {
 #[pymethods]
 impl SharedImporter {
     #[pyo3(signature = (fullname, path=None, target=None))]
-    fn find_spec<'py>(slf: &Bound<'py, Self>, fullname: &str, path: Option<&Bound<'py, PyAny>>, target: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn find_spec<'py>(
+        slf: &Bound<'py, Self>,
+        fullname: &str,
+        path: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = (path, target);
         let py = slf.py();
         if !slf.get().covers(fullname) {
             return Ok(None);
         }
         let rt = runtime(py);
-        let origin = if rt.builtin_names.iter().any(|b| b == fullname) { Some("built-in") } else { None };
+        let origin = if rt.builtin_names.iter().any(|b| b == fullname) {
+            Some("built-in")
+        } else {
+            None
+        };
         let kwargs = PyDict::new(py);
         kwargs.set_item(intern!(py, "origin"), origin)?;
-        Ok(Some(rt.module_spec.bind(py).call((fullname, slf), Some(&kwargs))?))
+        Ok(Some(
+            rt.module_spec
+                .bind(py)
+                .call((fullname, slf), Some(&kwargs))?,
+        ))
     }
 
-    fn create_module<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn create_module<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
         SharedImporter::host_module(py, &name, spec)
     }

@@ -18,10 +18,16 @@ pub fn file_spec<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let kwargs = PyDict::new(py);
     kwargs.set_item(intern!(py, "origin"), origin)?;
-    let spec = runtime(py).module_spec.bind(py).call((name, loader), Some(&kwargs))?;
+    let spec = runtime(py)
+        .module_spec
+        .bind(py)
+        .call((name, loader), Some(&kwargs))?;
     spec.setattr(intern!(py, "_set_fileattr"), true)?;
     if let Some(dir) = package_dir {
-        spec.setattr(intern!(py, "submodule_search_locations"), PyList::new(py, [dir])?)?;
+        spec.setattr(
+            intern!(py, "submodule_search_locations"),
+            PyList::new(py, [dir])?,
+        )?;
     }
     Ok(spec)
 }

@@ -12,7 +12,9 @@ pub enum ResolveError {
 impl ResolveError {
     pub fn message(&self) -> &'static str {
         match self {
-            ResolveError::NoParentPackage => "attempted relative import with no known parent package",
+            ResolveError::NoParentPackage => {
+                "attempted relative import with no known parent package"
+            }
             ResolveError::BeyondTopLevel => "attempted relative import beyond top-level package",
         }
     }
@@ -125,7 +127,10 @@ mod tests {
             resolve_relative("x", "a.b", 3),
             Err(ResolveError::BeyondTopLevel)
         );
-        assert_eq!(resolve_relative("x", "", 1), Err(ResolveError::NoParentPackage));
+        assert_eq!(
+            resolve_relative("x", "", 1),
+            Err(ResolveError::NoParentPackage)
+        );
     }
 
     #[test]

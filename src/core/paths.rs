@@ -123,7 +123,10 @@ pub fn cache_from_source(
         Some(i) => (&tail[..i], ".", &tail[i + 1..]),
         None => ("", "", tail),
     };
-    let tag = settings.cache_tag.as_deref().ok_or(CacheError::NoCacheTag)?;
+    let tag = settings
+        .cache_tag
+        .as_deref()
+        .ok_or(CacheError::NoCacheTag)?;
     let mut filename = String::with_capacity(tail.len() + tag.len() + 12);
     filename.push_str(if base.is_empty() { rest } else { base });
     filename.push_str(sep);
@@ -201,8 +204,15 @@ mod tests {
             cache_from_source("/p/m.py", &s, || unreachable!()),
             Err(CacheError::BadOptimization("a-b".to_owned()))
         );
-        let s = CacheSettings { cache_tag: None, optimization: String::new(), pycache_prefix: None };
-        assert_eq!(cache_from_source("/p/m.py", &s, || unreachable!()), Err(CacheError::NoCacheTag));
+        let s = CacheSettings {
+            cache_tag: None,
+            optimization: String::new(),
+            pycache_prefix: None,
+        };
+        assert_eq!(
+            cache_from_source("/p/m.py", &s, || unreachable!()),
+            Err(CacheError::NoCacheTag)
+        );
     }
 
     #[test]

@@ -75,14 +75,24 @@ pub fn classify(data: &[u8], magic: &[u8]) -> Result<PycKind, PycError> {
     if flags & FLAG_HASH_BASED != 0 {
         let mut hash = [0u8; 8];
         hash.copy_from_slice(&data[8..16]);
-        Ok(PycKind::Hash { check_source: flags & FLAG_CHECK_SOURCE != 0, hash })
+        Ok(PycKind::Hash {
+            check_source: flags & FLAG_CHECK_SOURCE != 0,
+            hash,
+        })
     } else {
-        Ok(PycKind::Timestamp { mtime: word(data, 8), size: word(data, 12) })
+        Ok(PycKind::Timestamp {
+            mtime: word(data, 8),
+            size: word(data, 12),
+        })
     }
 }
 
 /// Mirrors `_bootstrap_external._validate_timestamp_pyc`.
-pub fn validate_timestamp(kind: PycKind, source_mtime: i64, source_size: u64) -> Result<(), PycError> {
+pub fn validate_timestamp(
+    kind: PycKind,
+    source_mtime: i64,
+    source_size: u64,
+) -> Result<(), PycError> {
     match kind {
         PycKind::Timestamp { mtime, size } => {
             if mtime != (source_mtime as u64 & 0xFFFF_FFFF) as u32 {
@@ -128,7 +138,11 @@ pub fn hash_header(magic: &[u8], source_hash: &[u8], check_source: bool) -> Vec<
 /// `repr()` of a str as Python prints it, for the ASCII-printable names modules have; other
 /// characters are escaped the way Python escapes them.
 pub fn python_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -141,7 +155,9 @@ pub fn python_repr_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -151,7 +167,11 @@ pub fn python_repr_str(s: &str) -> String {
 
 /// `repr()` of a bytes object as Python prints it.
 pub fn python_repr_bytes(b: &[u8]) -> String {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::from("b");
     out.push(quote);
     for &c in b {
@@ -182,10 +202,22 @@ mod tests {
     fn round_trip_timestamp() {
         let header = timestamp_header(&MAGIC, 1_700_000_000, 1234);
         let kind = classify(&header, &MAGIC).unwrap();
-        assert_eq!(kind, PycKind::Timestamp { mtime: 1_700_000_000, size: 1234 });
+        assert_eq!(
+            kind,
+            PycKind::Timestamp {
+                mtime: 1_700_000_000,
+                size: 1234
+            }
+        );
         assert!(validate_timestamp(kind, 1_700_000_000, 1234).is_ok());
-        assert_eq!(validate_timestamp(kind, 1_700_000_001, 1234), Err(PycError::Stale));
-        assert_eq!(validate_timestamp(kind, 1_700_000_000, 1), Err(PycError::Stale));
+        assert_eq!(
+            validate_timestamp(kind, 1_700_000_001, 1234),
+            Err(PycError::Stale)
+        );
+        assert_eq!(
+            validate_timestamp(kind, 1_700_000_000, 1),
+            Err(PycError::Stale)
+        );
     }
 
     #[test]
@@ -199,14 +231,23 @@ mod tests {
     fn round_trip_hash() {
         let header = hash_header(&MAGIC, &[1, 2, 3, 4, 5, 6, 7, 8], true);
         let kind = classify(&header, &MAGIC).unwrap();
-        assert_eq!(kind, PycKind::Hash { check_source: true, hash: [1, 2, 3, 4, 5, 6, 7, 8] });
+        assert_eq!(
+            kind,
+            PycKind::Hash {
+                check_source: true,
+                hash: [1, 2, 3, 4, 5, 6, 7, 8]
+            }
+        );
         assert!(validate_hash(kind, &[1, 2, 3, 4, 5, 6, 7, 8]).is_ok());
         assert_eq!(validate_hash(kind, &[0; 8]), Err(PycError::HashMismatch));
     }
 
     #[test]
     fn refusals() {
-        assert_eq!(classify(b"abcd\0\0\0\0", &MAGIC), Err(PycError::BadMagic(b"abcd".to_vec())));
+        assert_eq!(
+            classify(b"abcd\0\0\0\0", &MAGIC),
+            Err(PycError::BadMagic(b"abcd".to_vec()))
+        );
         assert_eq!(classify(&MAGIC, &MAGIC), Err(PycError::Truncated));
         let mut header = timestamp_header(&MAGIC, 0, 0);
         header[4] = 0b100;
@@ -220,7 +261,13 @@ mod tests {
             "bad magic number in 'm': b'abcd'"
         );
         assert_eq!(PycError::Stale.message("m"), "bytecode is stale for 'm'");
-        assert_eq!(PycError::InvalidFlags(4).message("m"), "invalid flags 4 in 'm'");
-        assert_eq!(python_repr_bytes(&[0xa7, 0x0d, 0x0d, 0x0a]), "b'\\xa7\\r\\r\\n'");
+        assert_eq!(
+            PycError::InvalidFlags(4).message("m"),
+            "invalid flags 4 in 'm'"
+        );
+        assert_eq!(
+            python_repr_bytes(&[0xa7, 0x0d, 0x0d, 0x0a]),
+            "b'\\xa7\\r\\r\\n'"
+        );
     }
 }

@@ -34,7 +34,9 @@ pub fn detect_encoding(source: &[u8]) -> (String, bool) {
 /// The encoding named by a `# -*- coding: NAME -*-` comment on `line`, if any
 /// (`^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)`).
 fn cookie(line: &[u8]) -> Option<String> {
-    let start = line.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))?;
+    let start = line
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))?;
     if line[start] != b'#' {
         return None;
     }
@@ -89,8 +91,14 @@ mod tests {
             detect_encoding(b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\n"),
             ("cp1252".to_owned(), false)
         );
-        assert_eq!(detect_encoding(b"x = 1\n# coding: latin-1\n"), ("utf-8".to_owned(), false));
-        assert_eq!(detect_encoding(b"\xef\xbb\xbfx = 1\n"), ("utf-8".to_owned(), true));
+        assert_eq!(
+            detect_encoding(b"x = 1\n# coding: latin-1\n"),
+            ("utf-8".to_owned(), false)
+        );
+        assert_eq!(
+            detect_encoding(b"\xef\xbb\xbfx = 1\n"),
+            ("utf-8".to_owned(), true)
+        );
     }
 
     #[test]
