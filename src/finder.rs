@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyImportError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::listing::{self, DirListing};
@@ -63,6 +63,11 @@ impl FileFinder {
         })
     }
 
+    /// The listing cache. Held only briefly, for in-memory work, with the GIL held.
+    fn lock_listing(&self) -> std::sync::MutexGuard<'_, DirListing> {
+        self.listing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Mirrors `FileFinder.find_spec`: package, then module, then namespace portion.
     pub fn find<'py>(
         &self,
@@ -75,13 +80,17 @@ impl FileFinder {
         } else {
             self.path.clone()
         };
+        // The listing lock is only ever held for in-memory work, never across a GIL release:
+        // a thread holding it while it waits for the GIL, and a thread holding the GIL while it
+        // waits for the lock, would deadlock. So the directory is read with neither held.
+        let stamp = py.detach(|| listing::dir_stamp(&dir));
+        let stale = self.lock_listing().is_stale(stamp);
+        if stale {
+            let names = py.detach(|| listing::read_names(&dir));
+            self.lock_listing().refill(stamp, names);
+        }
         let (in_listing, suffix_hits) = {
-            let stamp = py.detach(|| listing::dir_stamp(&dir));
-            let mut listing = self.listing.lock().unwrap_or_else(|p| p.into_inner());
-            if listing.is_stale(stamp) {
-                let names = py.detach(|| listing::read_names(&dir));
-                listing.refill(stamp, names);
-            }
+            let listing = self.lock_listing();
             let hits: Vec<bool> = self
                 .loaders
                 .iter()
@@ -144,21 +153,24 @@ impl FileFinder {
 
     /// Mirrors `FileFinder.invalidate_caches`: the next lookup lists the directory again.
     fn invalidate_caches(&self) {
-        self.listing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .invalidate();
+        self.lock_listing().invalidate();
+    }
+
+    /// Mirrors `pkgutil._iter_file_finder_modules`, which `pkgutil.iter_modules` registers for
+    /// `importlib.machinery.FileFinder` only: other finders are asked for `iter_modules(prefix)`.
+    #[pyo3(signature = (prefix=None))]
+    fn iter_modules(&self, py: Python<'_>, prefix: Option<&str>) -> Vec<(String, bool)> {
+        let rt = runtime(py);
+        let mut suffixes = vec![".py".to_owned(), ".pyc".to_owned()];
+        suffixes.extend(rt.extension_suffixes.iter().cloned());
+        let prefix = prefix.unwrap_or("");
+        py.detach(|| listing::iter_file_finder_modules(&self.path, &suffixes, prefix))
     }
 
     /// The names in the listing cache (`FileFinder._path_cache`), for `pkgutil`-style listing.
     #[getter]
     fn _path_cache(&self) -> Vec<String> {
-        self.listing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .names()
-            .map(str::to_owned)
-            .collect()
+        self.lock_listing().names().map(str::to_owned).collect()
     }
 
     fn __repr__(&self) -> String {
@@ -183,6 +195,11 @@ impl FileFinderHook {
     }
 
     fn __call__(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<FileFinder> {
+        if let Ok(raw) = path.cast::<PyBytes>() {
+            if let Some(made) = bytes_entry_before_311(py, raw.as_bytes()) {
+                return made;
+            }
+        }
         let text: Option<String> = path.extract().ok();
         match text {
             Some(text) if fsio::is_dir(if text.is_empty() { "." } else { &text }) => {
@@ -202,6 +219,26 @@ impl FileFinderHook {
     fn __repr__(&self) -> &'static str {
         "<importspace.FileFinderHook>"
     }
+}
+
+/// 3.9 and 3.10 hand bytes path entries to the path hooks. `path_hook_for_FileFinder` accepts
+/// a bytes directory (`_path_isdir` stats it), then `FileFinder.__init__` fails in `_path_isabs`
+/// mixing bytes with str; an empty entry becomes `'.'` there. Anything else, and any bytes entry
+/// from 3.11 (which `PathFinder._get_spec` skips before the hooks), is refused as a non-directory.
+fn bytes_entry_before_311(py: Python<'_>, raw: &[u8]) -> Option<PyResult<FileFinder>> {
+    use std::os::unix::ffi::OsStrExt;
+    if runtime(py).minor >= 11 {
+        return None;
+    }
+    if raw.is_empty() {
+        return Some(FileFinder::for_directory(py, "."));
+    }
+    let is_dir = std::fs::metadata(std::ffi::OsStr::from_bytes(raw)).is_ok_and(|m| m.is_dir());
+    is_dir.then(|| {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "startswith first arg must be bytes or a tuple of bytes, not str",
+        ))
+    })
 }
 
 /// The meta path finder for the namespace's `path`.
@@ -245,11 +282,11 @@ impl PathFinder {
         py: Python<'py>,
         entry: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let hooks = self.state_item(py, intern!(py, "path_hooks"))?;
-        let Some(hooks) = hooks.filter(|h| !h.is_none()) else {
+        let Some(hooks) = self.state_item(py, intern!(py, "path_hooks"))? else {
             return Ok(py.None().into_bound(py));
         };
-        if hooks.len()? == 0 {
+        // `sys.path_hooks = None` is not skipped: iterating it raises TypeError, as natively.
+        if !hooks.is_none() && !hooks.is_truthy()? {
             warn(
                 py,
                 &py.get_type::<pyo3::exceptions::PyImportWarning>(),

@@ -154,6 +154,56 @@ mod tests {
     }
 
     #[test]
+    fn mtime_int_truncates_toward_zero_like_int() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let dir = std::env::temp_dir().join(format!("importspace-stat-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("m.py");
+        fs::write(&file, b"x = 1\n").unwrap();
+        let handle = fs::File::options().write(true).open(&file).unwrap();
+        for (when, int) in [
+            (UNIX_EPOCH - Duration::from_millis(1500), -1),
+            (UNIX_EPOCH + Duration::from_millis(2500), 2),
+            (UNIX_EPOCH - Duration::from_secs(3), -3),
+        ] {
+            handle.set_modified(when).unwrap();
+            let st = Stat::from_metadata(&fs::metadata(&file).unwrap());
+            assert_eq!(st.mtime_int, int);
+            assert_eq!(st.size, 6);
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn cache_file_under_a_file_is_silently_not_written() {
+        let dir = std::env::temp_dir().join(format!("importspace-nodir-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("__pycache__"), b"a file").unwrap();
+        let target = dir.join("__pycache__").join("m.pyc");
+        write_cache_file(target.to_str().unwrap(), b"data", 0o644);
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("__pycache__")]);
+        assert_eq!(fs::read(dir.join("__pycache__")).unwrap(), b"a file");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn cache_file_mode_is_masked_to_0o666() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("importspace-mode-{}", std::process::id()));
+        let target = dir.join("deep").join("m.pyc");
+        write_cache_file(target.to_str().unwrap(), b"data", 0o100_755);
+        let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        // The umask may take bits away, never add them; the execute bits never survive.
+        assert_eq!(mode & 0o111, 0);
+        assert_eq!(mode & !0o644, 0);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn strerror_drops_the_rust_suffix() {
         let err = std::io::Error::from_raw_os_error(2);
         assert_eq!(strerror(&err), "No such file or directory");

@@ -1,7 +1,7 @@
 //! The `importlib._bootstrap` algorithm, per namespace: `__import__`, `_gcd_import`,
 //! `_find_and_load`, `_find_spec`, `_load_unlocked`, `_handle_fromlist`, `module_from_spec`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use pyo3::exceptions::{
     PyAttributeError, PyDeprecationWarning, PyImportError, PyImportWarning, PyKeyError,
@@ -40,6 +40,9 @@ pub struct Importer {
     pub label: String,
     locks: LockTable,
     closed: AtomicBool,
+    /// How many module bodies of this namespace are executing now (any thread): while none
+    /// is, no module is partially initialised and `bind_chain_for_import_from` has nothing to do.
+    loading: AtomicUsize,
     /// `importlib._RELOADING`.
     reloading: Py<PyDict>,
 }
@@ -76,6 +79,7 @@ impl Importer {
             label,
             locks: LockTable::new(),
             closed: AtomicBool::new(false),
+            loading: AtomicUsize::new(0),
             reloading: PyDict::new(py).unbind(),
         }
     }
@@ -410,15 +414,12 @@ impl Importer {
             return Ok(module);
         }
         if !loader.is_none() && !loader.hasattr(intern!(py, "exec_module"))? {
-            let message = format!(
-                "{}.exec_module() not found; falling back to load_module()",
-                object_name(&loader)
-            );
-            warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
+            warn_load_module_fallback(py, &loader)?;
             return self.load_backward_compatible(py, spec, &loader, &name);
         }
         let module = self.module_from_spec(py, spec, &loader)?;
         spec.setattr(intern!(py, "_initializing"), true)?;
+        self.loading.fetch_add(1, Ordering::SeqCst);
         let result = (|| -> PyResult<Bound<'py, PyAny>> {
             let modules = self.modules(py)?;
             modules.set_item(&name, &module)?;
@@ -456,6 +457,7 @@ impl Importer {
             modules.set_item(&name, &module)?;
             Ok(module)
         })();
+        self.loading.fetch_sub(1, Ordering::SeqCst);
         spec.setattr(intern!(py, "_initializing"), false)?;
         result
     }
@@ -495,13 +497,21 @@ impl Importer {
         loader: &Bound<'py, PyAny>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let modules = self.modules(py)?;
-        if let Some(existing) = Self::modules_get(&modules, name)? {
-            let module = modules.call_method1(intern!(py, "pop"), (name,))?;
-            modules.set_item(name, &module)?;
-            let _ = existing;
+        let loaded = if is_legacy_zipimporter(py, loader)? {
+            self.zip_load_module(py, loader, name).map(drop)
+        } else {
+            loader
+                .call_method1(intern!(py, "load_module"), (name,))
+                .map(drop)
+        };
+        if let Err(err) = loaded {
+            let modules = self.modules(py)?;
+            if Self::modules_get(&modules, name)?.is_some() {
+                let module = modules.call_method1(intern!(py, "pop"), (name,))?;
+                modules.set_item(name, &module)?;
+            }
+            return Err(err);
         }
-        loader.call_method1(intern!(py, "load_module"), (name,))?;
         let modules = self.modules(py)?;
         let module = modules.call_method1(intern!(py, "pop"), (name,))?;
         modules.set_item(name, &module)?;
@@ -523,6 +533,64 @@ impl Importer {
             let _ = module.setattr("__package__", package);
         }
         Ok(module)
+    }
+
+    /// Mirrors 3.9's `zipimport.zipimporter.load_module`, with the namespace's modules and
+    /// builtins: the shared `zipimport` module would put the module in the host's `sys.modules`
+    /// and run it with the host's builtins. (3.10+ zipimporters have `exec_module`.)
+    fn zip_load_module<'py>(
+        &self,
+        py: Python<'py>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let rt = runtime(py);
+        let zipimport = rt
+            .host_modules(py)?
+            .get_item("zipimport")?
+            .ok_or_else(|| PyImportError::new_err("zipimport is not loaded"))?;
+        let (code, is_package, module_path): (Bound<'py, PyAny>, bool, Bound<'py, PyAny>) =
+            zipimport
+                .call_method1("_get_module_code", (loader, name))?
+                .extract()?;
+        let modules = self.modules(py)?;
+        let module_type = rt.module_type.bind(py);
+        let module = match Self::modules_get(&modules, name)? {
+            Some(m) if m.is_instance(module_type)? => m,
+            _ => {
+                let m = module_type.call1((name,))?;
+                modules.set_item(name, &m)?;
+                m
+            }
+        };
+        module.setattr(intern!(py, "__loader__"), loader)?;
+        let executed = (|| -> PyResult<()> {
+            if is_package {
+                let inner = zipimport.call_method1("_get_module_path", (loader, name))?;
+                let archive: String = loader.getattr("archive")?.extract()?;
+                let inner: String = inner.extract()?;
+                let full = crate::core::paths::join2(&archive, &inner);
+                module.setattr(intern!(py, "__path__"), PyList::new(py, [full])?)?;
+            }
+            if !module.hasattr(intern!(py, "__builtins__"))? {
+                module.setattr(intern!(py, "__builtins__"), self.builtins_dict.bind(py))?;
+            }
+            let globals = module.getattr(intern!(py, "__dict__"))?;
+            py.import("_frozen_importlib_external")?
+                .call_method1("_fix_up_module", (&globals, name, module_path))?;
+            loader::exec_code_in_module(py, &code, &module)
+        })();
+        if let Err(err) = executed {
+            Self::modules_remove(&self.modules(py)?, name)?;
+            return Err(err);
+        }
+        match Self::modules_get(&self.modules(py)?, name)? {
+            Some(m) => Ok(m),
+            None => Err(PyImportError::new_err(format!(
+                "Loaded module {} not found in sys.modules",
+                name.repr()?
+            ))),
+        }
     }
 
     /// Mirrors `importlib._bootstrap.module_from_spec`, then gives the module the namespace's
@@ -555,8 +623,12 @@ impl Importer {
                 .bind(py)
                 .call1((spec.getattr(intern!(py, "name"))?,))?,
         };
+        // A namespace package runs no code, and natively has no `__builtins__`.
+        let namespace_package =
+            loader.is_none() || loader.is_instance(rt.namespace_loader.bind(py))?;
         init_module_attrs(py, spec, &module, false)?;
-        if !loader::is_native_extension_loader(loader)
+        if !namespace_package
+            && !loader::is_native_extension_loader(loader)
             && !loader.is_instance_of::<ExtensionFileLoader>()
         {
             if let Ok(dict) = module.getattr(intern!(py, "__dict__")) {
@@ -656,6 +728,52 @@ impl Importer {
         Ok(())
     }
 
+    /// `import a.b.c as d` compiles to `IMPORT_NAME a.b.c` (no fromlist) then `IMPORT_FROM b`,
+    /// `IMPORT_FROM c`. During a circular import, `a.b` may still be loading and so not yet an
+    /// attribute of `a`; natively `ceval.c:import_from` then falls back to the interpreter's
+    /// global `sys.modules` (test_import's `circular_imports/binding.py`), which does not hold
+    /// namespaced modules. So when a link of the chain is missing from its parent, is in the
+    /// namespace's modules and still initialising, and the caller's next instruction is
+    /// `IMPORT_FROM`, bind it onto its parent now (`load_unlocked` unbinds it if that load then
+    /// fails; natively it is bound when the load succeeds). A plain `import a.b.c` binds nothing
+    /// early: natively `a.b.c` is an `AttributeError` until the load completes, and so it stays.
+    fn bind_chain_for_import_from(
+        &self,
+        py: Python<'_>,
+        top: &Bound<'_, PyAny>,
+        name: &str,
+    ) -> PyResult<()> {
+        let mut parent = top.clone();
+        let mut start = name.find('.').map_or(name.len(), |dot| dot + 1);
+        let mut caller_imports_from = None;
+        while start < name.len() {
+            let end = name[start..]
+                .find('.')
+                .map_or(name.len(), |dot| start + dot);
+            let child = PyString::new(py, &name[start..end]);
+            if let Ok(bound) = parent.getattr(&child) {
+                parent = bound;
+            } else {
+                let modules = self.modules(py)?;
+                let Some(module) = Self::modules_get(&modules, &PyString::new(py, &name[..end]))?
+                else {
+                    return Ok(());
+                };
+                if module.is_none() || !Self::is_initializing(py, &module) {
+                    return Ok(());
+                }
+                if !*caller_imports_from.get_or_insert_with(|| next_instruction_is_import_from(py))
+                {
+                    return Ok(());
+                }
+                let _ = parent.setattr(&child, &module);
+                parent = module;
+            }
+            start = end + 1;
+        }
+        Ok(())
+    }
+
     /// Mirrors `_calc___package__` as the C `resolve_name` in `Python/import.c` runs it, with
     /// its messages and warnings.
     fn calc_package<'py>(
@@ -663,7 +781,8 @@ impl Importer {
         py: Python<'py>,
         globals: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<String> {
-        let Some(globals) = globals.filter(|g| !g.is_none()) else {
+        // `None` is a value here, as in C: only a missing argument (`NULL`) means "no globals".
+        let Some(globals) = globals else {
             return Err(PyKeyError::new_err("'__name__' not in globals"));
         };
         let Ok(globals) = globals.cast::<PyDict>() else {
@@ -682,15 +801,12 @@ impl Importer {
             if let Some(spec) = spec {
                 let parent = spec.getattr(intern!(py, "parent"))?;
                 if !package.as_any().eq(&parent)? {
-                    let message = format!(
-                        "__package__ != __spec__.parent ({} != {})",
-                        package.repr()?,
-                        parent.repr()?
-                    );
+                    // C's `resolve_name` words it without the values `_calc___package__` adds.
+                    let message = "__package__ != __spec__.parent";
                     if runtime(py).minor >= 12 {
-                        warn(py, &py.get_type::<PyDeprecationWarning>(), &message, 1)?;
+                        warn(py, &py.get_type::<PyDeprecationWarning>(), message, 1)?;
                     } else {
-                        warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
+                        warn(py, &py.get_type::<PyImportWarning>(), message, 1)?;
                     }
                 }
             }
@@ -729,10 +845,13 @@ impl Importer {
     ) -> PyResult<Bound<'py, PyAny>> {
         let Ok(name) = name.cast::<PyString>() else {
             return Err(PyTypeError::new_err(if runtime(py).minor <= 9 {
-                format!(
-                    "__import__() argument 1 must be str, not {}",
+                // `PyArg_ParseTuple`'s "U" (getargs.c `converterr`) says "None", not "NoneType".
+                let got = if name.is_none() {
+                    "None".to_owned()
+                } else {
                     type_name(name)
-                )
+                };
+                format!("__import__() argument 1 must be str, not {got}")
             } else {
                 "module name must be a string".to_owned()
             }));
@@ -762,7 +881,11 @@ impl Importer {
                 match name_str.find('.') {
                     None => Ok(module),
                     Some(dot) if level == 0 => {
-                        self.import_absolute(py, &PyString::new(py, &name_str[..dot]))
+                        let top = self.import_absolute(py, &PyString::new(py, &name_str[..dot]))?;
+                        if self.loading.load(Ordering::SeqCst) > 0 {
+                            self.bind_chain_for_import_from(py, &top, name_str)?;
+                        }
+                        Ok(top)
                     }
                     Some(_) => {
                         let resolved_str = resolved.to_str()?;
@@ -844,11 +967,8 @@ impl Importer {
         let name_str = name.to_str()?.to_owned();
         let modules = self.modules(py)?;
         if !matches!(Self::modules_get(&modules, &name)?, Some(m) if m.is(module)) {
-            let message = if runtime(py).minor >= 12 {
-                format!("module {} not in sys.modules", python_repr_str(&name_str))
-            } else {
-                format!("module {name_str} not in sys.modules")
-            };
+            // `importlib.reload` formats the name with `str` (3.9–3.13), unlike `_bootstrap._exec`.
+            let message = format!("module {name_str} not in sys.modules");
             return Err(import_error(py, &message, Some(&name_str), None));
         }
         let reloading = self.reloading.bind(py);
@@ -930,7 +1050,12 @@ impl Importer {
                 return Ok(());
             }
             if !loader.hasattr(intern!(py, "exec_module"))? {
-                loader.call_method1(intern!(py, "load_module"), (&name,))?;
+                warn_load_module_fallback(py, &loader)?;
+                if is_legacy_zipimporter(py, &loader)? {
+                    self.zip_load_module(py, &loader, &name)?;
+                } else {
+                    loader.call_method1(intern!(py, "load_module"), (&name,))?;
+                }
             } else {
                 loader.call_method1(intern!(py, "exec_module"), (module,))?;
             }
@@ -942,6 +1067,30 @@ impl Importer {
         }
         result
     }
+}
+
+/// True for a 3.9 `zipimport.zipimporter`, which has only `load_module`.
+fn is_legacy_zipimporter(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if runtime(py).minor >= 10 {
+        return Ok(false);
+    }
+    match runtime(py).host_modules(py)?.get_item("zipimport")? {
+        Some(zipimport) => loader.is_instance(&zipimport.getattr("zipimporter")?),
+        None => Ok(false),
+    }
+}
+
+/// The ImportWarning `_load_unlocked` and `_exec` give (from 3.10) for a loader that has
+/// `load_module` but no `exec_module`.
+fn warn_load_module_fallback(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<()> {
+    if runtime(py).minor < 10 {
+        return Ok(());
+    }
+    let message = format!(
+        "{}.exec_module() not found; falling back to load_module()",
+        object_name(loader)
+    );
+    warn(py, &py.get_type::<PyImportWarning>(), &message, 1)
 }
 
 /// The name CPython's `_object_name` gives an object in warnings.
@@ -1008,43 +1157,133 @@ pub fn init_module_attrs(
     Ok(())
 }
 
-/// Python's `int` conversion message for a bad `level`, per version.
-fn level_from(py: Python<'_>, level: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if let Ok(level) = level.extract::<i64>() {
-        return Ok(level);
+/// `(IMPORT_NAME, IMPORT_FROM, EXTENDED_ARG)` opcodes of this interpreter: checked on 3.9–3.13
+/// (`dis.opmap`); on other versions read from the host's `opcode` module if it is loaded.
+fn import_opcodes(py: Python<'_>) -> Option<(u8, u8, u8)> {
+    match runtime(py).minor {
+        9..=12 => Some((108, 109, 144)),
+        13 => Some((75, 74, 71)),
+        _ => {
+            let modules = runtime(py).host_sys.bind(py).getattr("modules").ok()?;
+            let opmap = modules.get_item("opcode").ok()?.getattr("opmap").ok()?;
+            let op = |name: &str| opmap.get_item(name).ok()?.extract::<u8>().ok();
+            Some((op("IMPORT_NAME")?, op("IMPORT_FROM")?, op("EXTENDED_ARG")?))
+        }
     }
-    if runtime(py).minor <= 9 {
-        Err(PyTypeError::new_err(format!(
-            "an integer is required (got type {})",
-            type_name(level)
-        )))
+}
+
+/// Whether the Python frame calling `__import__` is at an `IMPORT_NAME` followed by
+/// `IMPORT_FROM` (skipping `EXTENDED_ARG`s; on 3.9 `f_lasti` may point at the `EXTENDED_ARG`
+/// before `IMPORT_NAME`). When the opcodes are unknown, assume it is, so the import succeeds.
+fn next_instruction_is_import_from(py: Python<'_>) -> bool {
+    let Some((import_name, import_from, extended_arg)) = import_opcodes(py) else {
+        return true;
+    };
+    let inspect = || -> PyResult<bool> {
+        let frame = runtime(py)
+            .host_sys
+            .bind(py)
+            .getattr("_getframe")?
+            .call0()?;
+        let Ok(mut i) = usize::try_from(frame.getattr("f_lasti")?.extract::<isize>()?) else {
+            return Ok(false);
+        };
+        let code = frame.getattr("f_code")?.getattr("co_code")?;
+        let code = code.cast::<pyo3::types::PyBytes>()?.as_bytes();
+        let opcode_at = |i: usize| code.get(i).copied();
+        while opcode_at(i) == Some(extended_arg) {
+            i += 2;
+        }
+        if opcode_at(i) != Some(import_name) {
+            return Ok(false);
+        }
+        i += 2;
+        while opcode_at(i) == Some(extended_arg) {
+            i += 2;
+        }
+        Ok(opcode_at(i) == Some(import_from))
+    };
+    inspect().unwrap_or(false)
+}
+
+/// An optional argument as C receives it: `Missing` when not passed (`NULL`), else the object,
+/// `None` included. `__import__` tells the two apart (`globals=None` is not a dict).
+pub enum CArg<'py> {
+    Missing,
+    Given(Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for CArg<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(CArg::Given(obj.to_owned()))
+    }
+}
+
+impl<'py> CArg<'py> {
+    fn given(&self) -> Option<&Bound<'py, PyAny>> {
+        match self {
+            CArg::Missing => None,
+            CArg::Given(value) => Some(value),
+        }
+    }
+}
+
+/// `level` parsed as `builtins.__import__` parses it: a C `int` (argument clinic's `int`
+/// converter; `PyArg_ParseTuple`'s `i` on 3.9). A value outside that is handed to the
+/// interpreter's own `__import__` so the `TypeError`/`OverflowError` is the native one, word for
+/// word on every version; its argument parsing fails before it could import anything.
+fn level_from(py: Python<'_>, name: &Bound<'_, PyAny>, level: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if !level.is_instance_of::<pyo3::types::PyFloat>() {
+        if let Ok(level) = level.extract::<i32>() {
+            return Ok(i64::from(level));
+        }
+    }
+    let rt = runtime(py);
+    // 3.9 parses `name` ("U") before `level`; later versions check `name` after parsing.
+    let probe_name = if rt.minor <= 9 && !name.is_instance_of::<PyString>() {
+        name.clone()
     } else {
-        Err(PyTypeError::new_err(format!(
-            "'{}' object cannot be interpreted as an integer",
-            type_name(level)
-        )))
+        PyString::new(py, "").into_any()
+    };
+    let builtin = rt
+        .host_builtins
+        .bind(py)
+        .getattr(intern!(py, "__import__"))?;
+    if builtin.is_instance_of::<pyo3::types::PyCFunction>() {
+        let none = py.None();
+        // Raises for any `level` the C parser rejects, which is every one that reaches here.
+        builtin.call1((probe_name, &none, &none, &none, level))?;
     }
+    Err(PyTypeError::new_err(format!(
+        "'{}' object cannot be interpreted as an integer",
+        type_name(level)
+    )))
 }
 
 #[pymethods]
 impl Importer {
     /// The namespace's `builtins.__import__`.
-    #[pyo3(signature = (name, globals=None, locals=None, fromlist=None, level=None))]
+    #[pyo3(
+        signature = (name, globals=CArg::Missing, locals=None, fromlist=None, level=CArg::Missing),
+        text_signature = "($self, name, globals=None, locals=None, fromlist=None, level=0)"
+    )]
     fn __import__<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
-        globals: Option<&Bound<'py, PyAny>>,
+        globals: CArg<'py>,
         locals: Option<&Bound<'py, PyAny>>,
         fromlist: Option<&Bound<'py, PyAny>>,
-        level: Option<&Bound<'py, PyAny>>,
+        level: CArg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let _ = locals;
-        let level = match level {
-            Some(level) => level_from(py, level)?,
+        let level = match level.given() {
+            Some(level) => level_from(py, name, level)?,
             None => 0,
         };
-        self.import_hook(py, name, globals, fromlist, level)
+        self.import_hook(py, name, globals.given(), fromlist, level)
     }
 
     /// `importlib._bootstrap._gcd_import`, bound to this namespace.

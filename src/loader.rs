@@ -3,8 +3,9 @@
 //! Mirrors `importlib._bootstrap_external.SourceFileLoader`, `SourcelessFileLoader` and
 //! `ExtensionFileLoader`. Only compiling, unmarshalling and executing are handed to CPython.
 
-use pyo3::exceptions::{PyEOFError, PyImportError};
+use pyo3::exceptions::{PyEOFError, PyImportError, PySyntaxError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCode, PyDict, PyString};
 use pyo3::{ffi, intern};
 
@@ -78,6 +79,10 @@ fn path_stats_dict<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDi
 }
 
 /// Run a code object in a module's namespace (`exec(code, module.__dict__)`).
+///
+/// Like `exec`, a module dict without `__builtins__` gets the calling frame's builtins (the
+/// namespace's when namespaced code calls `loader.exec_module(module)` on a module it made
+/// itself); modules the engine creates already have the namespace's.
 pub fn exec_code_in_module(
     py: Python<'_>,
     code: &Bound<'_, PyAny>,
@@ -86,6 +91,12 @@ pub fn exec_code_in_module(
     let globals = module
         .getattr(intern!(py, "__dict__"))?
         .cast_into::<PyDict>()?;
+    if !globals.contains(intern!(py, "__builtins__"))? {
+        // SAFETY: PyEval_GetBuiltins returns a borrowed reference to a live dict (the current
+        // frame's builtins, or the interpreter's when no frame runs), never NULL.
+        let builtins = unsafe { Bound::from_borrowed_ptr(py, ffi::PyEval_GetBuiltins()) };
+        globals.set_item(intern!(py, "__builtins__"), builtins)?;
+    }
     // SAFETY: `code` is a code object (checked by the callers), `globals` a dict; both are
     // alive for the call; the result is a new reference or NULL with an exception set.
     unsafe {
@@ -189,6 +200,24 @@ fn compile_bytecode<'py>(
     Ok(code)
 }
 
+/// `marshal.version`: the format `marshal.dumps` writes by default (5 from 3.14).
+static MARSHAL_VERSION: PyOnceLock<i32> = PyOnceLock::new();
+
+/// Mirrors the `marshal.dumps(code)` of `_code_to_timestamp_pyc` / `_code_to_hash_pyc`, byte for
+/// byte. marshal flags an object for back-references only when its refcount is above 1, and
+/// importlib's caller always holds more than one reference to the code object, so the top-level
+/// code object gets `FLAG_REF` there; an extra reference held across the call does the same here.
+fn marshal_code<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let py = code.py();
+    let version = *MARSHAL_VERSION.get_or_try_init(py, || {
+        py.import("marshal")?.getattr("version")?.extract::<i32>()
+    })?;
+    let held = code.clone();
+    let data = pyo3::marshal::dumps(&held, version);
+    drop(held);
+    data
+}
+
 /// Mirrors `SourceLoader.source_to_code`: `compile(data, path, 'exec', dont_inherit=True)`.
 fn source_to_code<'py>(
     py: Python<'py>,
@@ -202,11 +231,28 @@ fn source_to_code<'py>(
         .call1((data, path, intern!(py, "exec"), 0, true, optimize))
 }
 
-/// Mirrors `_bootstrap_external.decode_source`: the declared encoding, universal newlines.
+/// Mirrors `_bootstrap_external.decode_source`: `tokenize.detect_encoding` (its refusals are
+/// `SyntaxError`s), the whole file decoded with that codec, universal newlines.
 fn decode_source<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyString>> {
-    let (encoding, bom) = source::detect_encoding(data);
-    let body = if bom { &data[3..] } else { data };
-    let text = PyBytes::new(py, body).call_method1(intern!(py, "decode"), (encoding,))?;
+    let refused = |err: source::EncodingError| PySyntaxError::new_err(err.message());
+    let declared = source::detect_encoding(data).map_err(refused)?;
+    if let Some(name) = declared.codec_to_look_up() {
+        // `codecs.lookup(encoding)`: `find_cookie` checks the codec exists.
+        let lookup = py
+            .import(intern!(py, "_codecs"))?
+            .call_method1(intern!(py, "lookup"), (name,));
+        if let Err(err) = lookup {
+            if err.is_instance_of::<pyo3::exceptions::PyLookupError>(py) {
+                return Err(refused(source::EncodingError::UnknownEncoding(
+                    name.to_owned(),
+                )));
+            }
+            return Err(err);
+        }
+    }
+    let codec = declared.codec().map_err(refused)?;
+    let body = if declared.bom() { &data[3..] } else { data };
+    let text = PyBytes::new(py, body).call_method1(intern!(py, "decode"), (codec,))?;
     let text: String = text.extract()?;
     Ok(PyString::new(py, &source::universal_newlines(&text)))
 }
@@ -276,12 +322,10 @@ fn source_get_code<'py>(
         Some(bytes) => bytes,
         None => PyBytes::new(py, &fsio::read(py, source_path)?),
     };
-    let code = source_to_code(
-        py,
-        source_bytes.as_any(),
-        PyString::new(py, source_path).as_any(),
-        -1,
-    )?;
+    // The path object stays alive until the pyc is marshalled: natively `co_filename` is the
+    // loader's own `path` string, so marshal sees it referenced twice and flags it FLAG_REF.
+    let source_path_obj = PyString::new(py, source_path);
+    let code = source_to_code(py, source_bytes.as_any(), source_path_obj.as_any(), -1)?;
     if let (false, Some(bytecode_path), Some((mtime, _))) =
         (rt.dont_write_bytecode(py)?, &bytecode_path, source_mtime)
     {
@@ -295,7 +339,7 @@ fn source_get_code<'py>(
             }
             None => pyc::timestamp_header(&rt.magic, mtime, source_bytes.as_bytes().len() as u64),
         };
-        data.extend_from_slice(pyo3::marshal::dumps(&code, pyo3::marshal::VERSION)?.as_bytes());
+        data.extend_from_slice(marshal_code(&code)?.as_bytes());
         let mode = fsio::stat(py, source_path)
             .map(|st| st.mode | 0o200)
             .unwrap_or(0o666);

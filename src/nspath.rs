@@ -69,21 +69,31 @@ impl NamespacePath {
         PyTuple::new(py, value.try_iter()?.collect::<PyResult<Vec<_>>>()?)
     }
 
+    /// The cached fields, held only to read or swap them.
+    fn lock_computed(&self) -> std::sync::MutexGuard<'_, Computed> {
+        self.computed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Mirrors `_NamespacePath._recalculate`.
     fn recalculate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let parent = self.parent_path(py)?;
         let epoch = self.finder.get().epoch();
-        let (unchanged, current) = {
-            let computed = self.computed.lock().unwrap_or_else(|p| p.into_inner());
-            let unchanged = computed.epoch == epoch
-                && computed
-                    .last_parent_path
-                    .as_ref()
-                    .map(|last| last.bind(py).eq(&parent))
-                    .transpose()?
-                    .unwrap_or(false);
-            (unchanged, computed.path.clone_ref(py))
+        // The lock guards only the swap of these fields: comparisons (Python code) and the
+        // release of replaced objects (finalizers) happen with it released, so no thread ever
+        // waits for the GIL while holding it.
+        let (last_epoch, last_parent, current) = {
+            let computed = self.lock_computed();
+            (
+                computed.epoch,
+                computed.last_parent_path.as_ref().map(|p| p.clone_ref(py)),
+                computed.path.clone_ref(py),
+            )
         };
+        let unchanged = last_epoch == epoch
+            && match last_parent {
+                Some(last) => last.bind(py).eq(&parent)?,
+                None => false,
+            };
         if unchanged {
             return Ok(current.into_bound(py));
         }
@@ -100,10 +110,15 @@ impl NamespacePath {
                 }
             }
         }
-        let mut computed = self.computed.lock().unwrap_or_else(|p| p.into_inner());
-        computed.path = new_path.clone_ref(py);
-        computed.last_parent_path = Some(parent.unbind());
-        computed.epoch = epoch;
+        let replaced = {
+            let mut computed = self.lock_computed();
+            computed.epoch = epoch;
+            (
+                std::mem::replace(&mut computed.path, new_path.clone_ref(py)),
+                computed.last_parent_path.replace(parent.unbind()),
+            )
+        };
+        drop(replaced);
         Ok(new_path.into_bound(py))
     }
 }
@@ -128,9 +143,7 @@ impl NamespacePath {
         index: &Bound<'_, PyAny>,
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let computed = self.computed.lock().unwrap_or_else(|p| p.into_inner());
-        let path = computed.path.clone_ref(py);
-        drop(computed);
+        let path = self.lock_computed().path.clone_ref(py);
         path.bind(py).as_any().set_item(index, value)
     }
 
@@ -143,12 +156,7 @@ impl NamespacePath {
     }
 
     fn append(&self, py: Python<'_>, item: &Bound<'_, PyAny>) -> PyResult<()> {
-        let path = self
-            .computed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .path
-            .clone_ref(py);
+        let path = self.lock_computed().path.clone_ref(py);
         path.bind(py).append(item)
     }
 

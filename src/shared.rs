@@ -13,12 +13,26 @@ use crate::runtime::runtime;
 /// - `_frozen_importlib`, `_frozen_importlib_external` and their `importlib._bootstrap*`
 ///   aliases are the interpreter's running import system; a second copy would not be set up.
 /// - `encodings` registers the codec search function process-wide when it is imported.
+/// - `warnings`: the C half (`_warnings`, shared as a built-in) reads `filters`, `showwarning`
+///   and `_showwarnmsg` from the interpreter's `sys.modules['warnings']`, so a namespace's own
+///   copy would make `catch_warnings` and `simplefilter` there act on nothing (a test in
+///   tests/test_finders.py records the warnings a namespace's import raises).
+/// - `zipimport` is part of the running import system (`_install_external_importers`): its
+///   `zipimporter` is the path hook in every namespace's `path_hooks`, and code that dispatches
+///   on that class (`pkgutil.iter_modules`, `isinstance(finder, zipimport.zipimporter)`) must
+///   see the same class; its `_zip_directory_cache` is process-wide anyway.
+/// - `types` computes `ModuleType = type(sys)`; inside a namespace `sys` is the namespace's
+///   `sys` face (a `ModuleType` subclass), so a namespace's own copy would make
+///   `isinstance(module, types.ModuleType)` and `inspect.ismodule` false. It holds no state.
 pub const DEFAULT_SHARED: &[&str] = &[
     "_frozen_importlib",
     "_frozen_importlib_external",
     "importlib._bootstrap",
     "importlib._bootstrap_external",
     "encodings",
+    "warnings",
+    "zipimport",
+    "types",
 ];
 
 /// Built-in modules that the host had not imported, made once per process so that every

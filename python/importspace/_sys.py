@@ -13,7 +13,16 @@ IMPORT_STATE = frozenset({"modules", "path", "meta_path", "path_hooks", "path_im
 
 
 class NamespaceSys(types.ModuleType):
-    """A `sys` whose import state belongs to one namespace."""
+    """A `sys` whose import state belongs to one namespace.
+
+    Stdlib modules that run inside a namespace (`runpy`, `importlib.util` on 3.9) make modules
+    with `type(sys)(name)`; called with a name, this class gives them an ordinary module.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is NamespaceSys and (args or kwargs):
+            return types.ModuleType(*args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self) -> None:
         super().__init__("sys")
