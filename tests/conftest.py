@@ -86,7 +86,12 @@ def run_native(root: Path, script: str, *, extra_env: dict[str, str] | None = No
 
         env = {**os.environ, **extra_env}
     proc = subprocess.run(
-        [sys.executable, "-c", wrapper], capture_output=True, text=True, cwd=root, env=env, timeout=60
+        [sys.executable, "-c", wrapper],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])

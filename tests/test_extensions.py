@@ -14,9 +14,10 @@ import sys
 import sysconfig
 from pathlib import Path
 
-import importspace
 import pytest
 from conftest import run_in_namespace, run_native
+
+import importspace
 
 EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 

@@ -14,10 +14,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-import importspace
 import pytest
 from conftest import run_in_namespace
 from conftest import run_native as _run_native
+
+import importspace
 
 EXT = _imp.extension_suffixes()
 
@@ -567,8 +568,6 @@ result = [zmod.WHERE, zmod.__spec__.origin, type(zmod.__loader__).__name__,
           zpkg.__loader__.get_source("zpkg"), zmod.__loader__.is_package("zmod"),
           type(sys.path_importer_cache[sys.path[0]]).__name__]
 """
-
-
 
 
 def test_zip_archive_on_the_path(tree, tmp_path, no_bytecode):

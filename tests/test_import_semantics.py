@@ -22,10 +22,11 @@ import warnings
 from pathlib import Path
 from typing import Callable
 
-import importspace
 import pytest
 from conftest import run_in_namespace, run_native, write_tree
 from difftools import assert_same
+
+import importspace
 
 PRELUDE = '''
 def describe(value):

@@ -21,9 +21,10 @@ import textwrap
 import types
 from pathlib import Path
 
-import importspace
 import pytest
 from conftest import run_in_namespace, run_native
+
+import importspace
 
 TAG = sys.implementation.cache_tag
 MAGIC = importlib.util.MAGIC_NUMBER

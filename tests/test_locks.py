@@ -7,9 +7,9 @@ import sys
 import threading
 import time
 
-import importspace
-
 from conftest import run_in_namespace, run_native
+
+import importspace
 
 
 def test_concurrent_imports_execute_each_module_once(tree):
