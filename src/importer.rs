@@ -844,7 +844,7 @@ impl Importer {
         level: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
         let Ok(name) = name.cast::<PyString>() else {
-            return Err(PyTypeError::new_err(if runtime(py).minor <= 9 {
+            return Err(PyTypeError::new_err(if runtime(py).minor <= 10 {
                 // `PyArg_ParseTuple`'s "U" (getargs.c `converterr`) says "None", not "NoneType".
                 let got = if name.is_none() {
                     "None".to_owned()
@@ -1241,8 +1241,8 @@ fn level_from(py: Python<'_>, name: &Bound<'_, PyAny>, level: &Bound<'_, PyAny>)
         }
     }
     let rt = runtime(py);
-    // 3.9 parses `name` ("U") before `level`; later versions check `name` after parsing.
-    let probe_name = if rt.minor <= 9 && !name.is_instance_of::<PyString>() {
+    // 3.9 and 3.10 parse `name` ("U") before `level`; later versions check `name` after parsing.
+    let probe_name = if rt.minor <= 10 && !name.is_instance_of::<PyString>() {
         name.clone()
     } else {
         PyString::new(py, "").into_any()
