@@ -16,7 +16,9 @@ use crate::core::names;
 use crate::core::pyc::python_repr_str;
 use crate::errors::{import_error, module_not_found, no_module_named, warn};
 use crate::finder::PathFinder;
-use crate::loader::{self, ExtensionFileLoader, SourceFileLoader};
+use crate::loader::{
+    self, ExtensionFileLoader, FileLoader, SourceFileLoader, SourcelessFileLoader,
+};
 use crate::locks::{Deadlock, LockTable};
 use crate::runtime::runtime;
 use crate::shared::SharedImporter;
@@ -437,10 +439,11 @@ impl Importer {
                 } else {
                     Ok(())
                 }
-            } else if let Ok(source) = loader.cast::<SourceFileLoader>() {
-                source
-                    .call_method1(intern!(py, "exec_module"), (&module,))
-                    .map(drop)
+            } else if loader.is_instance_of::<SourceFileLoader>()
+                || loader.is_instance_of::<SourcelessFileLoader>()
+            {
+                // The native loaders run without a Python-level method call.
+                FileLoader::exec_module(loader.cast::<FileLoader>()?, &module)
             } else {
                 loader
                     .call_method1(intern!(py, "exec_module"), (&module,))

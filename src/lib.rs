@@ -26,7 +26,7 @@ mod _native {
     #[pymodule_export]
     use crate::importer::{Importer, NamespaceClosedError};
     #[pymodule_export]
-    use crate::loader::{ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader};
+    use crate::loader::{ExtensionFileLoader, FileLoader, SourceFileLoader, SourcelessFileLoader};
     #[pymodule_export]
     use crate::namespace::Namespace;
     #[pymodule_export]

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCode, PyDict, PyString};
 use pyo3::{ffi, intern};
+use pyo3::{PyClass, PyClassInitializer};
 
 use crate::core::paths::{self, CacheError, CacheSettings};
 use crate::core::pyc::{self, PycError, PycKind};
@@ -27,14 +28,16 @@ pub enum LoaderKind {
 impl LoaderKind {
     /// Build the loader object for module `name` at `path`.
     pub fn make<'py>(self, py: Python<'py>, name: &str, path: &str) -> PyResult<Bound<'py, PyAny>> {
-        let file = FileLocation {
-            name: name.to_owned(),
-            path: path.to_owned(),
-        };
         Ok(match self {
-            LoaderKind::Extension => Bound::new(py, ExtensionFileLoader { file })?.into_any(),
-            LoaderKind::Source => Bound::new(py, SourceFileLoader { file })?.into_any(),
-            LoaderKind::Sourceless => Bound::new(py, SourcelessFileLoader { file })?.into_any(),
+            LoaderKind::Extension => {
+                Bound::new(py, with_file(ExtensionFileLoader, name, path))?.into_any()
+            }
+            LoaderKind::Source => {
+                Bound::new(py, with_file(SourceFileLoader, name, path))?.into_any()
+            }
+            LoaderKind::Sourceless => {
+                Bound::new(py, with_file(SourcelessFileLoader, name, path))?.into_any()
+            }
         })
     }
 }
@@ -374,23 +377,49 @@ pub fn create_extension_module<'py>(
     created
 }
 
-/// A loader for Python source files.
-#[pyclass(name = "SourceFileLoader", module = "importspace", frozen, eq, hash)]
-#[derive(PartialEq, Eq, Hash)]
-pub struct SourceFileLoader {
+/// The base of the file loaders: the module name and file, equality, `get_filename`,
+/// `get_data`, and `_LoaderBasics`' `create_module` / `exec_module` / `is_package`.
+///
+/// Mirrors `importlib._bootstrap_external.FileLoader` (with `_LoaderBasics`).
+#[pyclass(name = "FileLoader", module = "importspace", subclass, frozen)]
+pub struct FileLoader {
     file: FileLocation,
 }
 
-#[pymethods]
-impl SourceFileLoader {
-    #[new]
-    fn new(fullname: String, path: String) -> Self {
-        SourceFileLoader {
+impl FileLoader {
+    fn located(name: &str, path: &str) -> Self {
+        FileLoader {
             file: FileLocation {
-                name: fullname,
-                path,
+                name: name.to_owned(),
+                path: path.to_owned(),
             },
         }
+    }
+
+    /// The code object for this loader's module, by the subclass's rules.
+    fn code_for<'py>(
+        slf: &Bound<'py, Self>,
+        fullname: Option<&str>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = slf.py();
+        let file = &slf.get().file;
+        file.check_name(py, fullname)?;
+        let name = fullname.unwrap_or(&file.name);
+        if slf.is_instance_of::<SourceFileLoader>() {
+            source_get_code(py, name, &file.path).map(Some)
+        } else if slf.is_instance_of::<SourcelessFileLoader>() {
+            sourceless_get_code(py, name, &file.path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+#[pymethods]
+impl FileLoader {
+    #[new]
+    fn new(fullname: &str, path: &str) -> Self {
+        FileLoader::located(fullname, path)
     }
 
     #[getter]
@@ -408,41 +437,19 @@ impl SourceFileLoader {
     }
 
     /// Mirrors `_LoaderBasics.exec_module`.
-    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+    pub fn exec_module(slf: &Bound<'_, Self>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
         let name: String = module.getattr(intern!(py, "__name__"))?.extract()?;
-        let code = self.get_code(py, Some(&name))?;
-        exec_with_code(py, Some(code), module)
+        let code = FileLoader::code_for(slf, Some(&name))?;
+        exec_with_code(py, code, module)
     }
 
     #[pyo3(signature = (fullname=None))]
     fn get_code<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         fullname: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.file.check_name(py, fullname)?;
-        source_get_code(py, fullname.unwrap_or(&self.file.name), &self.file.path)
-    }
-
-    /// Mirrors `SourceLoader.get_source`.
-    #[pyo3(signature = (fullname=None))]
-    fn get_source<'py>(
-        &self,
-        py: Python<'py>,
-        fullname: Option<&str>,
-    ) -> PyResult<Bound<'py, PyString>> {
-        self.file.check_name(py, fullname)?;
-        let data = fsio::read(py, &self.file.path).map_err(|cause| {
-            let err = import_error(
-                py,
-                "source not available through get_data()",
-                Some(fullname.unwrap_or(&self.file.name)),
-                None,
-            );
-            err.set_cause(py, Some(cause));
-            err
-        })?;
-        decode_source(py, &data)
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        FileLoader::code_for(slf, fullname)
     }
 
     #[pyo3(signature = (fullname=None))]
@@ -455,10 +462,92 @@ impl SourceFileLoader {
         Ok(PyBytes::new(py, &fsio::read(py, path)?))
     }
 
+    /// Mirrors `_LoaderBasics.is_package`.
     #[pyo3(signature = (fullname=None))]
     fn is_package(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<bool> {
         self.file.check_name(py, fullname)?;
         Ok(self.file.is_init_file(fullname.unwrap_or(&self.file.name)))
+    }
+
+    /// Mirrors `FileLoader.__eq__`: the same class, module and file.
+    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> bool {
+        match other.cast::<FileLoader>() {
+            Ok(other) => other.get_type().is(slf.get_type()) && other.get().file == slf.get().file,
+            Err(_) => false,
+        }
+    }
+
+    /// Mirrors `FileLoader.__hash__`: `hash(name) ^ hash(path)`.
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.file.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let file = &slf.get().file;
+        Ok(format!(
+            "<importspace.{} {} at {}>",
+            slf.get_type().name()?,
+            pyc::python_repr_str(&file.name),
+            pyc::python_repr_str(&file.path)
+        ))
+    }
+}
+
+/// A file loader subclass's initializer: the subclass over a `FileLoader` for `name` at `path`.
+fn with_file<T>(loader: T, name: &str, path: &str) -> PyClassInitializer<T>
+where
+    T: PyClass<BaseType = FileLoader>,
+{
+    PyClassInitializer::from(FileLoader::located(name, path)).add_subclass(loader)
+}
+
+/// Mirrors `SourcelessFileLoader.get_code`: a bad header is an error here, not a recompile.
+fn sourceless_get_code<'py>(
+    py: Python<'py>,
+    name: &str,
+    path: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let data = fsio::read(py, path)?;
+    pyc::classify(&data, &runtime(py).magic).map_err(|e| pyc_error(py, &e, name, path))?;
+    compile_bytecode(py, &data[pyc::HEADER_LEN..], name, path, None)
+}
+
+/// A loader for Python source files.
+///
+/// Mirrors `importlib._bootstrap_external.SourceFileLoader` (with `SourceLoader`).
+#[pyclass(name = "SourceFileLoader", module = "importspace", extends = FileLoader, frozen)]
+pub struct SourceFileLoader;
+
+#[pymethods]
+impl SourceFileLoader {
+    #[new]
+    fn new(fullname: &str, path: &str) -> PyClassInitializer<Self> {
+        with_file(SourceFileLoader, fullname, path)
+    }
+
+    /// Mirrors `SourceLoader.get_source`.
+    #[pyo3(signature = (fullname=None))]
+    fn get_source<'py>(
+        slf: &Bound<'py, Self>,
+        fullname: Option<&str>,
+    ) -> PyResult<Bound<'py, PyString>> {
+        let py = slf.py();
+        let file = &slf.as_super().get().file;
+        file.check_name(py, fullname)?;
+        let data = fsio::read(py, &file.path).map_err(|cause| {
+            let err = import_error(
+                py,
+                "source not available through get_data()",
+                Some(fullname.unwrap_or(&file.name)),
+                None,
+            );
+            err.set_cause(py, Some(cause));
+            err
+        })?;
+        decode_source(py, &data)
     }
 
     fn path_stats<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDict>> {
@@ -480,74 +569,19 @@ impl SourceFileLoader {
     ) -> PyResult<Bound<'py, PyAny>> {
         source_to_code(py, data, path, _optimize)
     }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "<importspace.SourceFileLoader {} at {}>",
-            pyc::python_repr_str(&self.file.name),
-            pyc::python_repr_str(&self.file.path)
-        )
-    }
 }
 
 /// A loader for `.pyc` files with no source.
-#[pyclass(
-    name = "SourcelessFileLoader",
-    module = "importspace",
-    frozen,
-    eq,
-    hash
-)]
-#[derive(PartialEq, Eq, Hash)]
-pub struct SourcelessFileLoader {
-    file: FileLocation,
-}
+///
+/// Mirrors `importlib._bootstrap_external.SourcelessFileLoader`.
+#[pyclass(name = "SourcelessFileLoader", module = "importspace", extends = FileLoader, frozen)]
+pub struct SourcelessFileLoader;
 
 #[pymethods]
 impl SourcelessFileLoader {
     #[new]
-    fn new(fullname: String, path: String) -> Self {
-        SourcelessFileLoader {
-            file: FileLocation {
-                name: fullname,
-                path,
-            },
-        }
-    }
-
-    #[getter]
-    fn name(&self) -> &str {
-        &self.file.name
-    }
-
-    #[getter]
-    fn path(&self) -> &str {
-        &self.file.path
-    }
-
-    fn create_module(&self, _spec: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
-        None
-    }
-
-    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
-        let name: String = module.getattr(intern!(py, "__name__"))?.extract()?;
-        let code = self.get_code(py, Some(&name))?;
-        exec_with_code(py, Some(code), module)
-    }
-
-    /// Mirrors `SourcelessFileLoader.get_code`: a bad header is an error here, not a recompile.
-    #[pyo3(signature = (fullname=None))]
-    fn get_code<'py>(
-        &self,
-        py: Python<'py>,
-        fullname: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.file.check_name(py, fullname)?;
-        let name = fullname.unwrap_or(&self.file.name);
-        let data = fsio::read(py, &self.file.path)?;
-        pyc::classify(&data, &runtime(py).magic)
-            .map_err(|e| pyc_error(py, &e, name, &self.file.path))?;
-        compile_bytecode(py, &data[pyc::HEADER_LEN..], name, &self.file.path, None)
+    fn new(fullname: &str, path: &str) -> PyClassInitializer<Self> {
+        with_file(SourcelessFileLoader, fullname, path)
     }
 
     #[pyo3(signature = (fullname=None))]
@@ -555,48 +589,19 @@ impl SourcelessFileLoader {
         let _ = fullname;
         None
     }
-
-    #[pyo3(signature = (fullname=None))]
-    fn get_filename(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<String> {
-        self.file.check_name(py, fullname)?;
-        Ok(self.file.path.clone())
-    }
-
-    fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &fsio::read(py, path)?))
-    }
-
-    #[pyo3(signature = (fullname=None))]
-    fn is_package(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<bool> {
-        self.file.check_name(py, fullname)?;
-        Ok(self.file.is_init_file(fullname.unwrap_or(&self.file.name)))
-    }
 }
 
 /// A loader for C extension modules.
-#[pyclass(name = "ExtensionFileLoader", module = "importspace", frozen, eq, hash)]
-#[derive(PartialEq, Eq, Hash)]
-pub struct ExtensionFileLoader {
-    file: FileLocation,
-}
+///
+/// Mirrors `importlib._bootstrap_external.ExtensionFileLoader`.
+#[pyclass(name = "ExtensionFileLoader", module = "importspace", extends = FileLoader, frozen)]
+pub struct ExtensionFileLoader;
 
 #[pymethods]
 impl ExtensionFileLoader {
     #[new]
-    fn new(name: String, path: String) -> Self {
-        ExtensionFileLoader {
-            file: FileLocation { name, path },
-        }
-    }
-
-    #[getter]
-    fn name(&self) -> &str {
-        &self.file.name
-    }
-
-    #[getter]
-    fn path(&self) -> &str {
-        &self.file.path
+    fn new(name: &str, path: &str) -> PyClassInitializer<Self> {
+        with_file(ExtensionFileLoader, name, path)
     }
 
     fn create_module<'py>(
@@ -614,35 +619,20 @@ impl ExtensionFileLoader {
 
     /// Mirrors `ExtensionFileLoader.is_package`: the file is `__init__` plus an extension suffix.
     #[pyo3(signature = (fullname=None))]
-    fn is_package(&self, py: Python<'_>, fullname: Option<&str>) -> bool {
+    fn is_package(slf: &Bound<'_, Self>, fullname: Option<&str>) -> bool {
         let _ = fullname;
-        let (_, filename) = paths::split(&self.file.path);
-        runtime(py)
+        let file = &slf.as_super().get().file;
+        let (_, filename) = paths::split(&file.path);
+        runtime(slf.py())
             .extension_suffixes
             .iter()
             .any(|suffix| filename.strip_prefix("__init__") == Some(suffix.as_str()))
     }
 
     #[pyo3(signature = (fullname=None))]
-    fn get_code(&self, fullname: Option<&str>) -> Option<Py<PyAny>> {
-        let _ = fullname;
-        None
-    }
-
-    #[pyo3(signature = (fullname=None))]
     fn get_source(&self, fullname: Option<&str>) -> Option<String> {
         let _ = fullname;
         None
-    }
-
-    #[pyo3(signature = (fullname=None))]
-    fn get_filename(&self, py: Python<'_>, fullname: Option<&str>) -> PyResult<String> {
-        self.file.check_name(py, fullname)?;
-        Ok(self.file.path.clone())
-    }
-
-    fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &fsio::read(py, path)?))
     }
 }
 

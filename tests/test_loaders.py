@@ -1012,3 +1012,14 @@ def test_loader_api_edge_cases_match_cpython(tree, no_bytecode):
                 except ImportError as exc:
                     caught.append(type(exc.__cause__).__name__)
             assert caught[0] == caught[1]
+
+
+def test_loader_equality_follows_fileloader():
+    """FileLoader.__eq__: same class, same module name, same file; equal loaders hash alike."""
+    a = importspace.SourceFileLoader("m", "/x/m.py")
+    b = importspace.SourceFileLoader("m", "/x/m.py")
+    assert a == b and hash(a) == hash(b)
+    assert a != importspace.SourceFileLoader("n", "/x/m.py")
+    assert a != importspace.SourcelessFileLoader("m", "/x/m.py")
+    assert isinstance(a, importspace.FileLoader)
+    assert importspace.ExtensionFileLoader("m", "/x/m.so").get_code("m") is None

@@ -4,6 +4,7 @@ from importspace import _sys  # noqa: F401  (the engine builds each namespace's 
 from importspace._native import (
     ExtensionFileLoader,
     FileFinder,
+    FileLoader,
     Namespace,
     NamespaceClosedError,
     PathFinder,
@@ -16,6 +17,7 @@ from importspace._native import (
 __all__ = [
     "ExtensionFileLoader",
     "FileFinder",
+    "FileLoader",
     "Namespace",
     "NamespaceClosedError",
     "PathFinder",
