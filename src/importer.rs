@@ -7,9 +7,9 @@ use pyo3::exceptions::{
     PyAttributeError, PyDeprecationWarning, PyImportError, PyImportWarning, PyKeyError,
     PyModuleNotFoundError, PyTypeError, PyValueError,
 };
-use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule, PyString};
+use pyo3::{ffi, intern};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::names;
@@ -151,15 +151,32 @@ impl Importer {
 
     /// `module.__spec__._initializing`, as `_PyModuleSpec_IsInitializing` reads it.
     fn is_initializing(py: Python<'_>, module: &Bound<'_, PyAny>) -> bool {
-        let Ok(spec) = module.getattr(intern!(py, "__spec__")) else {
+        let rt = runtime(py);
+        // An exact module keeps `__spec__` in its dict, and an exact ModuleSpec keeps
+        // `_initializing` in its own (neither class defines the name), so a dict lookup answers
+        // as getattr would, without walking the type; a miss still goes through getattr.
+        let spec = match module.cast_exact::<PyModule>() {
+            Ok(exact) => exact
+                .dict()
+                .get_item(intern!(py, "__spec__"))
+                .ok()
+                .flatten(),
+            Err(_) => None,
+        };
+        let Some(spec) = spec.or_else(|| module.getattr(intern!(py, "__spec__")).ok()) else {
             return false;
         };
         if spec.is_none() {
             return false;
         }
-        match spec.getattr(intern!(py, "_initializing")) {
-            Ok(value) => value.is_truthy().unwrap_or(false),
-            Err(_) => false,
+        let flag = if spec.get_type().is(rt.module_spec.bind(py)) {
+            instance_dict_item(&spec, intern!(py, "_initializing"))
+        } else {
+            None
+        };
+        match flag.or_else(|| spec.getattr(intern!(py, "_initializing")).ok()) {
+            Some(value) => value.is_truthy().unwrap_or(false),
+            None => false,
         }
     }
 
@@ -409,7 +426,10 @@ impl Importer {
         spec: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let loader = spec.getattr(intern!(py, "loader"))?;
+        // The key goes into `modules` interned, as the names in code objects are, so lookups
+        // match by identity instead of comparing characters.
         let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
+        let name = PyString::intern(py, name.to_str()?);
         if let Ok(_shared) = loader.cast::<SharedImporter>() {
             let module = SharedImporter::host_module(py, &name, spec)?;
             self.modules(py)?.set_item(&name, &module)?;
@@ -1080,6 +1100,33 @@ fn is_legacy_zipimporter(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<
     match runtime(py).host_modules(py)?.get_item("zipimport")? {
         Some(zipimport) => loader.is_instance(&zipimport.getattr("zipimporter")?),
         None => Ok(false),
+    }
+}
+
+/// `obj.__dict__[key]` for an object with an instance dict, without a type walk.
+fn instance_dict_item<'py>(
+    obj: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> Option<Bound<'py, PyAny>> {
+    // SAFETY: `PyObject_GenericGetDict` returns a new reference to the instance dict, or NULL
+    // with an exception set (then cleared by `PyErr::take`).
+    let dict = unsafe {
+        Bound::from_owned_ptr_or_opt(
+            obj.py(),
+            ffi::PyObject_GenericGetDict(obj.as_ptr(), std::ptr::null_mut()),
+        )
+    };
+    match dict {
+        Some(dict) => dict
+            .cast_into::<PyDict>()
+            .ok()?
+            .get_item(key)
+            .ok()
+            .flatten(),
+        None => {
+            PyErr::take(obj.py());
+            None
+        }
     }
 }
 

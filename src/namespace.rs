@@ -141,8 +141,8 @@ impl Namespace {
         )?;
 
         let modules = PyDict::new(py);
-        modules.set_item("sys", &sys)?;
-        modules.set_item("builtins", &builtins)?;
+        modules.set_item(intern!(py, "sys"), &sys)?;
+        modules.set_item(intern!(py, "builtins"), &builtins)?;
         let path_finder = Bound::new(py, PathFinder::new(state.clone().unbind()))?;
         let meta_path = PyList::new(
             py,
@@ -157,11 +157,11 @@ impl Namespace {
             hooks.append(zipimport.getattr("zipimporter")?)?;
         }
         hooks.append(Bound::new(py, FileFinderHook)?)?;
-        state.set_item("modules", modules)?;
-        state.set_item("path", path)?;
-        state.set_item("meta_path", meta_path)?;
-        state.set_item("path_hooks", hooks)?;
-        state.set_item("path_importer_cache", PyDict::new(py))?;
+        state.set_item(intern!(py, "modules"), modules)?;
+        state.set_item(intern!(py, "path"), path)?;
+        state.set_item(intern!(py, "meta_path"), meta_path)?;
+        state.set_item(intern!(py, "path_hooks"), hooks)?;
+        state.set_item(intern!(py, "path_importer_cache"), PyDict::new(py))?;
         Ok(Namespace {
             importer: importer.unbind(),
             sys: sys.unbind(),
