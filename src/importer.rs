@@ -1380,15 +1380,14 @@ pub fn import_module_args<'py>(
     name: &Bound<'py, PyAny>,
     package: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, i64)> {
-    let text: String = name
-        .call_method0(intern!(py, "__str__"))
-        .and_then(|_| name.extract())
-        .map_err(|_| {
-            PyAttributeError::new_err(format!(
-                "'{}' object has no attribute 'startswith'",
-                type_name(name)
-            ))
-        })?;
+    // `name.startswith('.')` first, as importlib does, so a bad name fails as it does there.
+    let relative = name
+        .call_method1(intern!(py, "startswith"), (".",))?
+        .is_truthy()?;
+    if !relative {
+        return Ok((name.clone(), 0));
+    }
+    let text = name.cast::<PyString>()?.to_str()?;
     let level = names::leading_dots(&text);
     if level > 0 {
         let has_package = match package {

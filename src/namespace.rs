@@ -179,24 +179,11 @@ impl Namespace {
         name: &Bound<'py, PyAny>,
         package: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if let (Ok(text), None) = (name.cast::<PyString>(), package) {
-            let text = text.to_str()?;
-            if !text.starts_with('.') && !text.is_empty() {
-                if let Some(module) = self
-                    .importer(py)
-                    .get()
-                    .modules(py)?
-                    .cast::<PyDict>()
-                    .ok()
-                    .and_then(|m| m.get_item(name).ok().flatten())
-                {
-                    if !module.is_none() {
-                        return self
-                            .importer(py)
-                            .get()
-                            .import_absolute(py, name.cast::<PyString>()?);
-                    }
-                }
+        // An absolute name needs none of `_gcd_import`'s checks beyond being a non-empty str.
+        if let Ok(text) = name.cast::<PyString>() {
+            let text_str = text.to_str()?;
+            if !text_str.is_empty() && !text_str.starts_with('.') {
+                return self.importer(py).get().import_absolute(py, text);
             }
         }
         let (name, level) = import_module_args(py, name, package)?;

@@ -160,3 +160,16 @@ def test_no_lock_left_behind(tree):
     ns = importspace.Namespace(path=[str(root)])
     ns.import_module("locked")
     assert ns._live_locks() == 0
+
+
+@pytest.mark.parametrize("bad", [5, b"x", "", ".x"])
+def test_import_module_bad_names_fail_as_importlib_does(bad):
+    import importlib
+
+    ns = importspace.Namespace(path=[])
+    with pytest.raises(Exception) as native:
+        importlib.import_module(bad)
+    with pytest.raises(Exception) as inside:
+        ns.import_module(bad)
+    assert type(inside.value) is type(native.value)
+    assert str(inside.value) == str(native.value)
