@@ -1388,7 +1388,7 @@ pub fn import_module_args<'py>(
         return Ok((name.clone(), 0));
     }
     let text = name.cast::<PyString>()?.to_str()?;
-    let level = names::leading_dots(&text);
+    let level = names::leading_dots(text);
     if level > 0 {
         let has_package = match package {
             Some(p) => p.is_truthy()?,
