@@ -48,6 +48,30 @@ def make_importer(contender, root):
     raise SystemExit(f"unknown contender {contender!r}")
 
 
+def empty_namespace_us(contender):
+    """Microseconds to create one empty namespace, once the module is loaded (best of 5
+    batches). CPython's own import has no namespaces: None."""
+    if contender == "cpython":
+        return None
+    if contender == "vendor":
+        from vendor_importlib import VendorNamespace as make
+
+        batch = 10
+    else:
+        import importspace
+
+        make = importspace.Namespace
+        batch = 1000
+    best = None
+    for _ in range(5):
+        t0 = time.perf_counter_ns()
+        for _ in range(batch):
+            make([])
+        per = (time.perf_counter_ns() - t0) / batch / 1e3
+        best = per if best is None else min(best, per)
+    return best
+
+
 def tree_modules(modules):
     return sum(1 for name in list(modules) if name == TOP or name.startswith(TOP + "."))
 
@@ -108,6 +132,7 @@ def main(argv):
             result[loop + "_ns"] = best[loop] - best["loop_empty"]
             result[loop + "_count"] = counts[loop]
         result["loop_empty_ns"] = best["loop_empty"]
+        result["create_us"] = empty_namespace_us(contender)
     else:
         raise SystemExit(f"unknown case {case!r}")
 
