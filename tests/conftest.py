@@ -105,3 +105,16 @@ def run_in_namespace(ns: importspace.Namespace, script: str) -> object:
     scope = {"__name__": "__differential__", "__builtins__": ns.builtins.__dict__}
     exec(code, scope)
     return json.loads(json.dumps(scope["result"]))
+
+
+def assert_matches_native(
+    root: Path, script: str, *, path: list | None = None, native_setup: str = ""
+) -> None:
+    """Run `script` natively (after `native_setup`) and in a fresh namespace over `path`
+    (default: root, then the host's path); assert the answers are equal; close the namespace."""
+    native = run_native(root, native_setup + script)
+    ns = importspace.Namespace(path=[str(root), *sys.path] if path is None else path)
+    try:
+        assert run_in_namespace(ns, script) == native
+    finally:
+        ns.close()

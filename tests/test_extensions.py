@@ -15,7 +15,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import run_in_namespace, run_native
+from conftest import assert_matches_native, run_in_namespace, run_native
 
 import importspace
 
@@ -453,12 +453,7 @@ with warnings.catch_warnings(record=True) as caught:
     import warner
 result = [[w.category.__name__, str(w.message), w.filename] for w in caught]
 """
-    native = run_native(root, script)
-    ns = importspace.Namespace(path=[str(root), *sys.path])
-    try:
-        assert run_in_namespace(ns, script) == native
-    finally:
-        ns.close()
+    assert_matches_native(root, script)
 
 
 FROZEN = [

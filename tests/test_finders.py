@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import run_in_namespace
+from conftest import assert_matches_native, run_in_namespace
 from conftest import run_native as _run_native
 
 import importspace
@@ -34,10 +34,14 @@ def describe(spec):
 """
 
 
+# The '' (cwd, which is root there) that `python -c` puts on sys.path would make root appear
+# twice natively, and namespace portions with it: the native side drops it first.
+DROP_CWD = "while '' in sys.path:\n    sys.path.remove('')\n"
+
+
 def run_native(root: Path, script: str) -> object:
-    """conftest's run_native without the '' (cwd, which is root there) that `python -c` puts on
-    sys.path: it would make root appear twice, and namespace portions with it."""
-    return _run_native(root, "while '' in sys.path:\n    sys.path.remove('')\n" + script)
+    """conftest's run_native without the '' on sys.path (see DROP_CWD)."""
+    return _run_native(root, DROP_CWD + script)
 
 
 def find_specs_native(root: Path, names: list[str], *, pre: str = "") -> list:
@@ -473,12 +477,7 @@ try:
 except Exception as exc:
     result = [type(exc).__name__, str(exc)]
 """
-    native = run_native(root, script)
-    ns = importspace.Namespace(path=[str(root)])
-    try:
-        assert run_in_namespace(ns, script) == native
-    finally:
-        ns.close()
+    assert_matches_native(root, script, path=[str(root)], native_setup=DROP_CWD)
 
 
 def test_custom_path_hook_and_entry_finder(tree):
@@ -539,12 +538,7 @@ with warnings.catch_warnings(record=True) as caught:
         error = [type(exc).__name__, str(exc)]
 result = [error, [[w.category.__name__, str(w.message)] for w in caught]]
 """
-    native = run_native(root, script)
-    ns = importspace.Namespace(path=[str(root), *sys.path])
-    try:
-        assert run_in_namespace(ns, script) == native
-    finally:
-        ns.close()
+    assert_matches_native(root, script, native_setup=DROP_CWD)
 
 
 # ---------------------------------------------------------------- zip archives
@@ -596,12 +590,12 @@ def test_zip_and_directory_namespace_portions(tree, tmp_path, no_bytecode):
 import nsp.fromzip, nsp.fromdir
 result = [nsp.fromzip.X, nsp.fromdir.X, list(nsp.__path__)]
 """
-    native = run_native(root, f"sys.path.insert(1, {str(archive)!r})\n" + script)
-    ns = importspace.Namespace(path=[str(root), str(archive)])
-    try:
-        assert run_in_namespace(ns, script) == native
-    finally:
-        ns.close()
+    assert_matches_native(
+        root,
+        script,
+        path=[str(root), str(archive)],
+        native_setup=DROP_CWD + f"sys.path.insert(1, {str(archive)!r})\n",
+    )
 
 
 # ---------------------------------------------------------------- meta path finders
@@ -840,9 +834,4 @@ with warnings.catch_warnings(record=True) as caught:
         error = [type(exc).__name__, str(exc)]
 result = [error, [str(w.message) for w in caught]]
 """
-    native = run_native(root, script)
-    ns = importspace.Namespace(path=[str(root), *sys.path])
-    try:
-        assert run_in_namespace(ns, script) == native
-    finally:
-        ns.close()
+    assert_matches_native(root, script, native_setup=DROP_CWD)
