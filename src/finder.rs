@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyImportError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::listing::{self, DirListing};
@@ -43,8 +43,30 @@ pub struct FileFinder {
     listing: Mutex<DirListing>,
 }
 
+/// `loader_details` as `FileFinder.__init__` reads them: `(loader_class, suffixes)` pairs, each
+/// suffix paired with its class, in order.
+fn loaders_from_details(details: &Bound<'_, PyTuple>) -> PyResult<Vec<(String, LoaderKind)>> {
+    let mut loaders = Vec::new();
+    for detail in details.iter() {
+        let (cls, suffixes): (Bound<'_, PyAny>, Bound<'_, PyAny>) = detail.extract()?;
+        let kind = LoaderKind::for_class(&cls);
+        for suffix in suffixes.try_iter()? {
+            loaders.push((suffix?.extract::<String>()?, kind.clone()));
+        }
+    }
+    Ok(loaders)
+}
+
 impl FileFinder {
     pub fn for_directory(py: Python<'_>, path: &str) -> PyResult<Self> {
+        FileFinder::with_loaders(py, path, supported_loaders(py))
+    }
+
+    fn with_loaders(
+        py: Python<'_>,
+        path: &str,
+        loaders: Vec<(String, LoaderKind)>,
+    ) -> PyResult<Self> {
         let rule = runtime(py).finder_path_rule;
         let mut cwd_error = None;
         let normalised = rule.normalise(path, || {
@@ -58,7 +80,7 @@ impl FileFinder {
         }
         Ok(FileFinder {
             path: normalised,
-            loaders: supported_loaders(py),
+            loaders,
             listing: Mutex::new(DirListing::new()),
         })
     }
@@ -130,9 +152,31 @@ impl FileFinder {
 
 #[pymethods]
 impl FileFinder {
+    /// `FileFinder(path, *loader_details)`; with no details, the native loaders.
     #[new]
-    fn new(py: Python<'_>, path: &str) -> PyResult<Self> {
-        FileFinder::for_directory(py, path)
+    #[pyo3(signature = (path, *loader_details))]
+    fn new(py: Python<'_>, path: &str, loader_details: &Bound<'_, PyTuple>) -> PyResult<Self> {
+        if loader_details.is_empty() {
+            FileFinder::for_directory(py, path)
+        } else {
+            FileFinder::with_loaders(py, path, loaders_from_details(loader_details)?)
+        }
+    }
+
+    /// Mirrors `FileFinder.path_hook(*loader_details)`: a hook making finders with those loaders.
+    #[classmethod]
+    #[pyo3(signature = (*loader_details))]
+    fn path_hook(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        loader_details: &Bound<'_, PyTuple>,
+    ) -> PyResult<FileFinderHook> {
+        Ok(FileFinderHook {
+            loaders: if loader_details.is_empty() {
+                None
+            } else {
+                Some(loaders_from_details(loader_details)?)
+            },
+        })
     }
 
     #[getter]
@@ -185,25 +229,41 @@ impl FileFinder {
 ///
 /// Mirrors the closure `FileFinder.path_hook(...)` returns.
 #[pyclass(name = "FileFinderHook", module = "importspace", frozen)]
-pub struct FileFinderHook;
+pub struct FileFinderHook {
+    /// The `loader_details` given to `FileFinder.path_hook`; `None` for the native loaders.
+    loaders: Option<Vec<(String, LoaderKind)>>,
+}
+
+impl FileFinderHook {
+    pub fn native() -> Self {
+        FileFinderHook { loaders: None }
+    }
+
+    fn finder_for(&self, py: Python<'_>, path: &str) -> PyResult<FileFinder> {
+        match &self.loaders {
+            None => FileFinder::for_directory(py, path),
+            Some(loaders) => FileFinder::with_loaders(py, path, loaders.clone()),
+        }
+    }
+}
 
 #[pymethods]
 impl FileFinderHook {
     #[new]
     fn new() -> Self {
-        FileFinderHook
+        FileFinderHook::native()
     }
 
     fn __call__(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<FileFinder> {
         if let Ok(raw) = path.cast::<PyBytes>() {
-            if let Some(made) = bytes_entry_before_311(py, raw.as_bytes()) {
+            if let Some(made) = bytes_entry_before_311(py, raw.as_bytes(), self) {
                 return made;
             }
         }
         let text: Option<String> = path.extract().ok();
         match text {
             Some(text) if fsio::is_dir(if text.is_empty() { "." } else { &text }) => {
-                FileFinder::for_directory(py, &text)
+                self.finder_for(py, &text)
             }
             _ => {
                 let kwargs = PyDict::new(py);
@@ -225,13 +285,17 @@ impl FileFinderHook {
 /// a bytes directory (`_path_isdir` stats it), then `FileFinder.__init__` fails in `_path_isabs`
 /// mixing bytes with str; an empty entry becomes `'.'` there. Anything else, and any bytes entry
 /// from 3.11 (which `PathFinder._get_spec` skips before the hooks), is refused as a non-directory.
-fn bytes_entry_before_311(py: Python<'_>, raw: &[u8]) -> Option<PyResult<FileFinder>> {
+fn bytes_entry_before_311(
+    py: Python<'_>,
+    raw: &[u8],
+    hook: &FileFinderHook,
+) -> Option<PyResult<FileFinder>> {
     use std::os::unix::ffi::OsStrExt;
     if runtime(py).minor >= 11 {
         return None;
     }
     if raw.is_empty() {
-        return Some(FileFinder::for_directory(py, "."));
+        return Some(hook.finder_for(py, "."));
     }
     let is_dir = std::fs::metadata(std::ffi::OsStr::from_bytes(raw)).is_ok_and(|m| m.is_dir());
     is_dir.then(|| {
@@ -248,14 +312,18 @@ fn bytes_entry_before_311(py: Python<'_>, raw: &[u8]) -> Option<PyResult<FileFin
 #[pyclass(name = "PathFinder", module = "importspace", frozen)]
 pub struct PathFinder {
     state: Py<PyDict>,
+    /// The namespace's builtins dict: `find_distributions` imports `importlib.metadata` with
+    /// its `__import__`.
+    builtins: Py<PyDict>,
     /// Bumped by `invalidate_caches`, so namespace paths recompute (`_NamespacePath._epoch`).
     epoch: AtomicU64,
 }
 
 impl PathFinder {
-    pub fn new(state: Py<PyDict>) -> Self {
+    pub fn new(state: Py<PyDict>, builtins: Py<PyDict>) -> Self {
         PathFinder {
             state,
+            builtins,
             epoch: AtomicU64::new(0),
         }
     }
@@ -528,11 +596,33 @@ impl PathFinder {
         Ok(())
     }
 
+    /// Mirrors `PathFinder.find_distributions`: `importlib.metadata.MetadataPathFinder`'s, with
+    /// the namespace's own `importlib.metadata`, so distributions are searched on its path.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn find_distributions<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let import = self
+            .builtins
+            .bind(py)
+            .get_item(intern!(py, "__import__"))?
+            .ok_or_else(|| PyImportError::new_err("__import__ not found"))?;
+        let fromlist = PyList::new(py, ["MetadataPathFinder"])?;
+        let metadata = import.call1(("importlib.metadata", py.None(), py.None(), fromlist, 0))?;
+        metadata
+            .getattr(intern!(py, "MetadataPathFinder"))?
+            .call_method(intern!(py, "find_distributions"), args, kwargs)
+    }
+
     fn __repr__(&self) -> &'static str {
         "<importspace.PathFinder>"
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.state)
+        visit.call(&self.state)?;
+        visit.call(&self.builtins)
     }
 }

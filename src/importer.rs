@@ -30,6 +30,10 @@ pyo3::create_exception!(
     "Raised when a closed namespace is asked to import."
 );
 
+/// The modules a namespace gets its own copy of, bound to its machinery, where the host's
+/// would act on the host's import state (see `importspace._faces`).
+const BOOTSTRAP_FACES: [&str; 2] = ["_frozen_importlib", "_frozen_importlib_external"];
+
 /// The import system of one namespace: its `sys`-like state, its builtins and its locks.
 ///
 /// `__import__` is a bound method of this object, stored in the namespace's builtins dict.
@@ -37,6 +41,8 @@ pyo3::create_exception!(
 pub struct Importer {
     /// `modules`, `path`, `meta_path`, `path_hooks` and `path_importer_cache`.
     pub state: Py<PyDict>,
+    /// The namespace's `sys` face, whose `__dict__` is `state`.
+    sys: Py<PyAny>,
     /// The dict every namespaced module gets as `__builtins__`.
     pub builtins_dict: Py<PyDict>,
     pub label: String,
@@ -47,6 +53,8 @@ pub struct Importer {
     loading: AtomicUsize,
     /// `importlib._RELOADING`.
     reloading: Py<PyDict>,
+    /// A weak reference to the `Namespace` this importer serves, for `namespace_of`.
+    owner: pyo3::sync::PyOnceLock<Py<PyAny>>,
 }
 
 fn deadlock_error(py: Python<'_>, deadlock: Deadlock) -> PyErr {
@@ -71,19 +79,29 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
 impl Importer {
     pub fn new(
         py: Python<'_>,
+        sys: Py<PyAny>,
         state: Py<PyDict>,
         builtins_dict: Py<PyDict>,
         label: String,
     ) -> Self {
         Importer {
             state,
+            sys,
             builtins_dict,
             label,
             locks: LockTable::new(),
             closed: AtomicBool::new(false),
             loading: AtomicUsize::new(0),
             reloading: PyDict::new(py).unbind(),
+            owner: pyo3::sync::PyOnceLock::new(),
         }
+    }
+
+    /// Remember the namespace (by weak reference) this importer serves; set once.
+    pub fn adopt(&self, py: Python<'_>, namespace: &Bound<'_, PyAny>) -> PyResult<()> {
+        let weak = pyo3::types::PyWeakrefReference::new(namespace)?;
+        let _ = self.owner.set(py, weak.into_any().unbind());
+        Ok(())
     }
 
     pub fn close(&self) {
@@ -431,6 +449,9 @@ impl Importer {
         let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
         let name = PyString::intern(py, name.to_str()?);
         if let Ok(_shared) = loader.cast::<SharedImporter>() {
+            if BOOTSTRAP_FACES.contains(&name.to_str()?) {
+                return self.bootstrap_face(py, &name);
+            }
             let module = SharedImporter::host_module(py, &name, spec)?;
             self.modules(py)?.set_item(&name, &module)?;
             return Ok(module);
@@ -439,6 +460,69 @@ impl Importer {
             warn_load_module_fallback(py, &loader)?;
             return self.load_backward_compatible(py, spec, &loader, &name);
         }
+        let extension = loader::is_native_extension_loader(&loader)
+            || loader.is_instance(runtime(py).host_extension_loader.bind(py))?;
+        if extension {
+            let importer = self.importer_object(py)?;
+            let builtins_dict = self.builtins_dict.bind(py);
+            let prefix = format!("{}.", name.to_str()?);
+            let host_before = host_entries_under(py, &prefix)?;
+            let loaded = crate::overlay::with_overlay(py, builtins_dict, &importer, || {
+                self.load_module_body(py, spec, &loader, &name)
+            })
+            .map_err(|err| once_per_process_hint(py, err, &name));
+            self.reclaim_submodules(py, &prefix, &host_before)?;
+            return loaded;
+        }
+        self.load_module_body(py, spec, &loader, &name)
+    }
+
+    /// Some extensions put submodules straight into the interpreter's `sys.modules` while they
+    /// initialise (`pyexpat` adds `pyexpat.errors` and `pyexpat.model`): move the ones this load
+    /// added or replaced into the namespace, and give the host back what it had.
+    fn reclaim_submodules(
+        &self,
+        py: Python<'_>,
+        prefix: &str,
+        host_before: &[(Bound<'_, PyAny>, Bound<'_, PyAny>)],
+    ) -> PyResult<()> {
+        let host = runtime(py).host_modules(py)?;
+        let modules = self.modules(py)?;
+        for (key, value) in host_entries_under(py, prefix)? {
+            let previous = host_before
+                .iter()
+                .find(|(k, _)| k.eq(&key).unwrap_or(false));
+            match previous {
+                Some((_, old)) if old.is(&value) => continue,
+                Some((_, old)) => host.set_item(&key, old)?,
+                None => host.del_item(&key)?,
+            }
+            if !modules.contains(&key)? {
+                modules.set_item(&key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `__import__`'s owner: this importer as a Python object.
+    fn importer_object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.builtins_dict
+            .bind(py)
+            .get_item(intern!(py, "__import__"))?
+            .ok_or_else(|| PyImportError::new_err("__import__ not found"))?
+            .getattr(intern!(py, "__self__"))
+    }
+
+    /// The part of `_load_unlocked` after the legacy and shared cases: create, register, exec.
+    fn load_module_body<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let loader = loader.clone();
+        let name = name.clone();
         let module = self.module_from_spec(py, spec, &loader)?;
         spec.setattr(intern!(py, "_initializing"), true)?;
         self.loading.fetch_add(1, Ordering::SeqCst);
@@ -483,6 +567,39 @@ impl Importer {
         self.loading.fetch_sub(1, Ordering::SeqCst);
         spec.setattr(intern!(py, "_initializing"), false)?;
         result
+    }
+
+    /// The namespace's own `_frozen_importlib` or `_frozen_importlib_external` (see
+    /// `importspace._faces`): made together, on the first import of either.
+    fn bootstrap_face<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let import = self
+            .builtins_dict
+            .bind(py)
+            .get_item(intern!(py, "__import__"))?
+            .ok_or_else(|| PyImportError::new_err("__import__ not found"))?;
+        let importer = import.getattr(intern!(py, "__self__"))?;
+        let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
+        let faces = crate::runtime::host_import(py, "importspace._faces")?.call_method1(
+            "bootstrap_faces",
+            (
+                importer,
+                self.sys.bind(py),
+                meta_path,
+                self.builtins_dict.bind(py),
+            ),
+        )?;
+        let modules = self.modules(py)?;
+        for face_name in BOOTSTRAP_FACES {
+            let face_name = PyString::intern(py, face_name);
+            if Self::modules_get(&modules, &face_name)?.is_none() {
+                modules.set_item(&face_name, faces.get_item(&face_name)?)?;
+            }
+        }
+        modules.get_item(name)
     }
 
     /// Undo a binding `_handle_fromlist` made early (see `bind_loading_child`) when the child's
@@ -599,7 +716,7 @@ impl Importer {
                 module.setattr(intern!(py, "__builtins__"), self.builtins_dict.bind(py))?;
             }
             let globals = module.getattr(intern!(py, "__dict__"))?;
-            py.import("_frozen_importlib_external")?
+            crate::runtime::host_import(py, "_frozen_importlib_external")?
                 .call_method1("_fix_up_module", (&globals, name, module_path))?;
             loader::exec_code_in_module(py, &code, &module)
         })();
@@ -857,8 +974,42 @@ impl Importer {
         }
     }
 
-    /// Mirrors `PyImport_ImportModuleLevelObject`, the C body of `__import__`.
+    /// Mirrors `PyImport_ImportModuleLevelObject`, the C body of `__import__`; while an
+    /// extension of this namespace initialises on this thread, what it resolved is also shown
+    /// in the interpreter's modules dict (see `overlay`).
     pub fn import_hook<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        globals: Option<&Bound<'py, PyAny>>,
+        fromlist: Option<&Bound<'py, PyAny>>,
+        level: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = self.import_hook_inner(py, name, globals, fromlist, level)?;
+        if crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
+            self.show_loaded(py)?;
+        }
+        Ok(result)
+    }
+
+    /// Show every module of the namespace in the interpreter's modules dict, for the C code
+    /// of an initialising extension (see `overlay`).
+    fn show_loaded(&self, py: Python<'_>) -> PyResult<()> {
+        let modules = self.modules(py)?;
+        let Ok(modules) = modules.cast::<PyDict>() else {
+            return Ok(());
+        };
+        for (key, module) in modules.iter() {
+            if let Ok(key) = key.cast::<PyString>() {
+                if !module.is_none() {
+                    crate::overlay::show(py, key, &module)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn import_hook_inner<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
@@ -1090,6 +1241,56 @@ impl Importer {
         }
         result
     }
+}
+
+/// The host's `sys.modules` entries whose names start with `prefix`.
+fn host_entries_under<'py>(
+    py: Python<'py>,
+    prefix: &str,
+) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+    let host = runtime(py).host_modules(py)?;
+    let mut found = Vec::new();
+    for (key, value) in host.iter() {
+        if let Ok(text) = key.cast::<PyString>() {
+            if text.to_str().is_ok_and(|t| t.starts_with(prefix)) {
+                found.push((key, value));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// An extension that refuses a second load in one process (numpy: "cannot load module more
+/// than once per process"; pyo3: "may only be initialized once per interpreter process") can
+/// only be the host's: say how.
+fn once_per_process_hint(py: Python<'_>, err: PyErr, name: &Bound<'_, PyString>) -> PyErr {
+    if !err.is_instance_of::<PyImportError>(py) {
+        return err;
+    }
+    let message = err
+        .value(py)
+        .str()
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    if !(message.contains("more than once") || message.contains("once per")) {
+        return err;
+    }
+    let top = name
+        .to_str()
+        .map(|n| names::head(n).to_owned())
+        .unwrap_or_default();
+    let hinted = import_error(
+        py,
+        &format!(
+            "{message} (importspace: this extension cannot be loaded a second time; \
+             share the host's with Namespace(share=({}, )))",
+            python_repr_str(&top)
+        ),
+        name.to_str().ok(),
+        None,
+    );
+    hinted.set_cause(py, Some(err));
+    hinted
 }
 
 /// True for a 3.9 `zipimport.zipimporter`, which has only `load_module`.
@@ -1348,12 +1549,119 @@ impl Importer {
         self.gcd_import(py, name, package, level)
     }
 
+    /// `_bootstrap._find_and_load(name, import_)`, bound to this namespace.
+    #[pyo3(signature = (name, import_=None))]
+    fn _find_and_load<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        import_: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = import_;
+        let module = self.find_and_load(py, name)?;
+        if crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
+            self.show_loaded(py)?;
+        }
+        Ok(module)
+    }
+
+    /// `_bootstrap._find_spec(name, path, target=None)`, bound to this namespace.
+    #[pyo3(signature = (name, path, target=None))]
+    fn _find_spec<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        path: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.find_spec(py, name, path.filter(|p| !p.is_none()), target)
+    }
+
+    /// `_bootstrap._exec(spec, module)`: run a spec's loader over an existing module.
+    fn _exec<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        module: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.exec_spec(py, spec, module)?;
+        let name = spec.getattr(intern!(py, "name"))?;
+        self.modules(py)?.get_item(name)
+    }
+
+    /// `_bootstrap._load(spec)`: `_load_unlocked` under the module's lock.
+    fn _load<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let name: String = spec.getattr(intern!(py, "name"))?.extract()?;
+        let _guard = self
+            .locks
+            .acquire(py, &name)
+            .map_err(|d| deadlock_error(py, d))?;
+        self.load_unlocked(py, spec)
+    }
+
+    /// `_bootstrap._load_unlocked(spec)`, bound to this namespace.
+    fn _load_unlocked<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.load_unlocked(py, spec)
+    }
+
+    /// `_bootstrap.module_from_spec(spec)`; the module also gets the namespace's builtins.
+    #[pyo3(name = "module_from_spec")]
+    fn py_module_from_spec<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let loader = spec.getattr(intern!(py, "loader"))?;
+        self.module_from_spec(py, spec, &loader)
+    }
+
+    /// `_bootstrap._handle_fromlist(module, fromlist, import_, *, recursive=False)`.
+    #[pyo3(signature = (module, fromlist, import_=None, *, recursive=false))]
+    fn _handle_fromlist<'py>(
+        &self,
+        py: Python<'py>,
+        module: &Bound<'py, PyAny>,
+        fromlist: &Bound<'py, PyAny>,
+        import_: Option<&Bound<'py, PyAny>>,
+        recursive: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = import_;
+        self.handle_fromlist(py, module, fromlist, recursive)
+    }
+
+    /// `importlib.reload(module)`, bound to this namespace.
+    #[pyo3(name = "reload")]
+    fn py_reload<'py>(
+        &self,
+        py: Python<'py>,
+        module: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.reload(py, module)
+    }
+
+    /// The `Namespace` this importer serves, or `None` once it is gone.
+    #[getter]
+    fn _owner<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.owner.get(py) {
+            Some(weak) => {
+                let target = weak.bind(py).call0()?;
+                Ok(Some(target).filter(|t| !t.is_none()))
+            }
+            None => Ok(None),
+        }
+    }
+
     fn __repr__(&self) -> String {
         format!("<importspace.Importer for {}>", self.label)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.state)?;
+        visit.call(&self.sys)?;
         visit.call(&self.builtins_dict)?;
         visit.call(&self.reloading)
     }

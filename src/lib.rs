@@ -13,6 +13,7 @@ mod loader;
 mod locks;
 mod namespace;
 mod nspath;
+mod overlay;
 mod runtime;
 mod shared;
 mod spec;

@@ -17,18 +17,52 @@ use crate::errors::import_error;
 use crate::fsio;
 use crate::runtime::runtime;
 
-/// Which loader a `FileFinder` builds for a suffix (`_get_supported_file_loaders`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which loader a `FileFinder` builds for a suffix (`_get_supported_file_loaders`, or the
+/// `loader_details` given to `FileFinder(path, *loader_details)`).
+#[derive(Debug)]
 pub enum LoaderKind {
     Extension,
     Source,
     Sourceless,
+    /// Any other loader class, called as `cls(fullname, path)`.
+    Custom(Py<PyAny>),
+}
+
+impl Clone for LoaderKind {
+    fn clone(&self) -> Self {
+        match self {
+            LoaderKind::Extension => LoaderKind::Extension,
+            LoaderKind::Source => LoaderKind::Source,
+            LoaderKind::Sourceless => LoaderKind::Sourceless,
+            LoaderKind::Custom(cls) => LoaderKind::Custom(Python::attach(|py| cls.clone_ref(py))),
+        }
+    }
 }
 
 impl LoaderKind {
+    /// The kind for a loader class: the native loaders by identity, anything else as it is.
+    pub fn for_class(cls: &Bound<'_, PyAny>) -> LoaderKind {
+        let py = cls.py();
+        if cls.is(py.get_type::<SourceFileLoader>()) {
+            LoaderKind::Source
+        } else if cls.is(py.get_type::<SourcelessFileLoader>()) {
+            LoaderKind::Sourceless
+        } else if cls.is(py.get_type::<ExtensionFileLoader>()) {
+            LoaderKind::Extension
+        } else {
+            LoaderKind::Custom(cls.clone().unbind())
+        }
+    }
+
     /// Build the loader object for module `name` at `path`.
-    pub fn make<'py>(self, py: Python<'py>, name: &str, path: &str) -> PyResult<Bound<'py, PyAny>> {
+    pub fn make<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        path: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
         Ok(match self {
+            LoaderKind::Custom(cls) => cls.bind(py).call1((name, path))?,
             LoaderKind::Extension => {
                 Bound::new(py, with_file(ExtensionFileLoader, name, path))?.into_any()
             }
@@ -213,7 +247,9 @@ static MARSHAL_VERSION: PyOnceLock<i32> = PyOnceLock::new();
 fn marshal_code<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let py = code.py();
     let version = *MARSHAL_VERSION.get_or_try_init(py, || {
-        py.import("marshal")?.getattr("version")?.extract::<i32>()
+        crate::runtime::host_import(py, "marshal")?
+            .getattr("version")?
+            .extract::<i32>()
     })?;
     let held = code.clone();
     let data = pyo3::marshal::dumps(&held, version);
@@ -241,8 +277,7 @@ fn decode_source<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyStr
     let declared = source::detect_encoding(data).map_err(refused)?;
     if let Some(name) = declared.codec_to_look_up() {
         // `codecs.lookup(encoding)`: `find_cookie` checks the codec exists.
-        let lookup = py
-            .import(intern!(py, "_codecs"))?
+        let lookup = crate::runtime::host_import(py, "_codecs")?
             .call_method1(intern!(py, "lookup"), (name,));
         if let Err(err) = lookup {
             if err.is_instance_of::<pyo3::exceptions::PyLookupError>(py) {
@@ -460,6 +495,24 @@ impl FileLoader {
 
     fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
         Ok(PyBytes::new(py, &fsio::read(py, path)?))
+    }
+
+    /// Mirrors `FileLoader.get_resource_reader`: from 3.10 an `importlib.readers.FileReader`
+    /// over this loader, taken from the caller's import system (a namespace's own
+    /// `importlib.readers` inside a namespace). 3.9 answers `None`, and `importlib.resources`
+    /// then reads the package's directory itself, as it does for loaders without readers.
+    #[pyo3(signature = (fullname=None))]
+    fn get_resource_reader<'py>(
+        slf: &Bound<'py, Self>,
+        fullname: Option<&str>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = slf.py();
+        slf.get().file.check_name(py, fullname)?;
+        if runtime(py).minor < 10 {
+            return Ok(None);
+        }
+        let reader = crate::runtime::caller_import_from(py, "importlib.readers", "FileReader")?;
+        reader.call1((slf,)).map(Some)
     }
 
     /// Mirrors `_LoaderBasics.is_package`.

@@ -15,7 +15,10 @@ use crate::runtime::runtime;
 use crate::shared::SharedImporter;
 
 /// An isolated world of modules inside this interpreter.
-#[pyclass(name = "Namespace", module = "importspace", frozen, weakref)]
+///
+/// `importspace.Namespace` is a Python subclass (`python/importspace/_namespace.py`) that adds
+/// `run_path`, `run_module` and the registry `namespace_of` reads.
+#[pyclass(name = "Namespace", module = "importspace", frozen, weakref, subclass)]
 pub struct Namespace {
     importer: Py<Importer>,
     sys: Py<PyModule>,
@@ -40,7 +43,7 @@ fn initial_path<'py>(
             path.get_type().name()?
         )));
     }
-    let fspath = py.import("os")?.getattr("fspath")?;
+    let fspath = crate::runtime::host_import(py, "os")?.getattr("fspath")?;
     let entries = path
         .try_iter()?
         .map(|entry| fspath.call1((entry?,)))
@@ -130,6 +133,7 @@ impl Namespace {
             py,
             Importer::new(
                 py,
+                sys.clone().into_any().unbind(),
                 state.clone().unbind(),
                 builtins_dict.clone().unbind(),
                 label,
@@ -143,11 +147,21 @@ impl Namespace {
         let modules = PyDict::new(py);
         modules.set_item(intern!(py, "sys"), &sys)?;
         modules.set_item(intern!(py, "builtins"), &builtins)?;
-        let path_finder = Bound::new(py, PathFinder::new(state.clone().unbind()))?;
+        // `_pickle` resolves classes and functions through `PyImport_Import`, which reads the
+        // interpreter's `sys.modules` (so "import of module 'x' failed" for namespaced ones);
+        // blocking it as CPython's own tests do makes `pickle` use its Python implementation.
+        let shared_importer = SharedImporter::new(py, shared);
+        if !shared_importer.covers("_pickle") {
+            modules.set_item(intern!(py, "_pickle"), py.None())?;
+        }
+        let path_finder = Bound::new(
+            py,
+            PathFinder::new(state.clone().unbind(), builtins_dict.clone().unbind()),
+        )?;
         let meta_path = PyList::new(
             py,
             [
-                Bound::new(py, SharedImporter::new(py, shared))?.into_any(),
+                Bound::new(py, shared_importer)?.into_any(),
                 rt.frozen_importer.bind(py).clone(),
                 path_finder.into_any(),
             ],
@@ -156,7 +170,7 @@ impl Namespace {
         if let Some(zipimport) = rt.host_modules(py)?.get_item("zipimport")? {
             hooks.append(zipimport.getattr("zipimporter")?)?;
         }
-        hooks.append(Bound::new(py, FileFinderHook)?)?;
+        hooks.append(Bound::new(py, FileFinderHook::native())?)?;
         state.set_item(intern!(py, "modules"), modules)?;
         state.set_item(intern!(py, "path"), path)?;
         state.set_item(intern!(py, "meta_path"), meta_path)?;
@@ -383,6 +397,12 @@ impl Namespace {
     #[setter]
     fn set_path_importer_cache(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.state(py).set_item("path_importer_cache", value)
+    }
+
+    /// Let the importer know its namespace (`namespace_of`); called once, by `__init__`.
+    fn _adopt(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        slf.get().importer(py).get().adopt(py, slf.as_any())
     }
 
     /// How many module locks are held or waited for (0 when no import is in progress).

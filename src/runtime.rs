@@ -1,9 +1,10 @@
 //! One typed registry of the interpreter objects the engine calls: `ModuleSpec`, `_imp`'s
 //! functions, `compile`, the pyc magic. Filled once per process.
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyModule, PyType};
+use pyo3::types::{PyDict, PyModule, PyString, PyType};
 
 use crate::core::paths::FinderPathRule;
 
@@ -16,8 +17,10 @@ pub struct Runtime {
     pub module_spec: Py<PyType>,
     /// `types.ModuleType`.
     pub module_type: Py<PyType>,
-    /// `_bootstrap_external._NamespaceLoader` (an alias of `NamespaceLoader` from 3.11).
+    /// `importspace._loaders.NamespaceLoader`, a subclass of `_bootstrap_external._NamespaceLoader`.
     pub namespace_loader: Py<PyType>,
+    /// `_bootstrap_external.ExtensionFileLoader`.
+    pub host_extension_loader: Py<PyType>,
     /// `_bootstrap._DeadlockError`.
     pub deadlock_error: Py<PyType>,
     /// `_frozen_importlib.FrozenImporter`, used as it is in every namespace's meta path.
@@ -51,6 +54,54 @@ pub struct Runtime {
 
 static RUNTIME: PyOnceLock<Runtime> = PyOnceLock::new();
 
+/// `from <module> import <item>` as the running frame would do it: with the `__import__` of
+/// its builtins, so code running in a namespace gets the namespace's module. This is what
+/// CPython's own lazy imports inside importlib methods do (`from importlib.readers import
+/// FileReader`), but relative to the caller rather than to the frozen module.
+pub fn caller_import_from<'py>(
+    py: Python<'py>,
+    module: &str,
+    item: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: a borrowed reference to the running frame's builtins dict (or the interpreter's).
+    let builtins = unsafe { Bound::from_borrowed_ptr_or_err(py, ffi::PyEval_GetBuiltins())? };
+    let import = builtins.get_item("__import__")?;
+    let fromlist = pyo3::types::PyList::new(py, [item])?;
+    import
+        .call1((module, py.None(), py.None(), fromlist, 0))?
+        .getattr(item)
+}
+
+/// The host's module `name`, imported by the host's import system if need be.
+///
+/// Engine code must not use `py.import` (`PyImport_Import`): that calls the running frame's
+/// `__import__`, which inside a namespace is the namespace's, and then reads the host's
+/// `sys.modules`. This goes to `PyImport_ImportModuleLevelObject`, which asks the host's
+/// `sys.modules` and the host's importlib only.
+pub fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let name = PyString::new(py, name);
+    // SAFETY: `name` is a live str; both calls return a new reference or NULL.
+    unsafe {
+        if let Some(module) =
+            Bound::from_owned_ptr_or_opt(py, ffi::PyImport_GetModule(name.as_ptr()))
+        {
+            return Ok(module);
+        }
+        if let Some(err) = PyErr::take(py) {
+            return Err(err);
+        }
+        let top = ffi::PyImport_ImportModuleLevelObject(
+            name.as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        );
+        Bound::from_owned_ptr_or_err(py, top)?;
+        Bound::from_owned_ptr_or_err(py, ffi::PyImport_GetModule(name.as_ptr()))
+    }
+}
+
 /// The registry, filled on first use.
 pub fn runtime(py: Python<'_>) -> &'static Runtime {
     RUNTIME
@@ -60,12 +111,12 @@ pub fn runtime(py: Python<'_>) -> &'static Runtime {
 
 impl Runtime {
     fn load(py: Python<'_>) -> PyResult<Runtime> {
-        let sys = py.import("sys")?;
+        let sys = host_import(py, "sys")?.cast_into::<PyModule>()?;
         let minor: u8 = sys.getattr("version_info")?.getattr("minor")?.extract()?;
-        let bootstrap = py.import("_frozen_importlib")?;
-        let external = py.import("_frozen_importlib_external")?;
-        let imp = py.import("_imp")?;
-        let builtins = py.import("builtins")?;
+        let bootstrap = host_import(py, "_frozen_importlib")?;
+        let external = host_import(py, "_frozen_importlib_external")?;
+        let imp = host_import(py, "_imp")?.cast_into::<PyModule>()?;
+        let builtins = host_import(py, "builtins")?.cast_into::<PyModule>()?;
         let magic: Vec<u8> = external.getattr("MAGIC_NUMBER")?.extract()?;
         let source_hash_key = match external.getattr("_RAW_MAGIC_NUMBER") {
             Ok(key) => key.unbind(),
@@ -86,8 +137,12 @@ impl Runtime {
                 .cast_into::<PyType>()?
                 .unbind(),
             module_type: sys.get_type().unbind(),
-            namespace_loader: external
-                .getattr("_NamespaceLoader")?
+            namespace_loader: host_import(py, "importspace._loaders")?
+                .getattr("NamespaceLoader")?
+                .cast_into::<PyType>()?
+                .unbind(),
+            host_extension_loader: external
+                .getattr("ExtensionFileLoader")?
                 .cast_into::<PyType>()?
                 .unbind(),
             deadlock_error: bootstrap
@@ -112,8 +167,7 @@ impl Runtime {
             extension_suffixes,
             builtin_names,
             finder_path_rule: FinderPathRule::for_version(minor),
-            namespace_sys: py
-                .import("importspace._sys")?
+            namespace_sys: host_import(py, "importspace._sys")?
                 .getattr("NamespaceSys")?
                 .unbind(),
         })

@@ -10,8 +10,9 @@ use crate::loader::create_extension_module;
 use crate::runtime::runtime;
 
 /// Modules every namespace takes from the host, and why (see docs/compliance.md):
-/// - `_frozen_importlib`, `_frozen_importlib_external` and their `importlib._bootstrap*`
-///   aliases are the interpreter's running import system; a second copy would not be set up.
+/// - `_frozen_importlib` and `_frozen_importlib_external` are found here, but each namespace
+///   gets its own copy bound to its machinery (`Importer::bootstrap_face`); `importlib`'s
+///   `__init__` then registers them as `importlib._bootstrap*` in the namespace's modules.
 /// - `encodings` registers the codec search function process-wide when it is imported.
 /// - `warnings`: the C half (`_warnings`, shared as a built-in) reads `filters`, `showwarning`
 ///   and `_showwarnmsg` from the interpreter's `sys.modules['warnings']`, so a namespace's own
@@ -21,18 +22,21 @@ use crate::runtime::runtime;
 ///   `zipimporter` is the path hook in every namespace's `path_hooks`, and code that dispatches
 ///   on that class (`pkgutil.iter_modules`, `isinstance(finder, zipimport.zipimporter)`) must
 ///   see the same class; its `_zip_directory_cache` is process-wide anyway.
+/// - `copyreg`: C code reads it from the interpreter's `sys.modules` whenever it runs
+///   (`object.__reduce_ex__` in typeobject.c's `import_copyreg`, `_pickle`'s module state), so a
+///   namespace's own copy makes `pickle.dumps` raise `KeyError: 'copyreg'` when the host has not
+///   imported it, and splits `copyreg.dispatch_table` when it has.
 /// - `types` computes `ModuleType = type(sys)`; inside a namespace `sys` is the namespace's
 ///   `sys` face (a `ModuleType` subclass), so a namespace's own copy would make
 ///   `isinstance(module, types.ModuleType)` and `inspect.ismodule` false. It holds no state.
 pub const DEFAULT_SHARED: &[&str] = &[
     "_frozen_importlib",
     "_frozen_importlib_external",
-    "importlib._bootstrap",
-    "importlib._bootstrap_external",
     "encodings",
     "warnings",
     "zipimport",
     "types",
+    "copyreg",
 ];
 
 /// Built-in modules that the host had not imported, made once per process so that every
@@ -94,7 +98,7 @@ impl SharedImporter {
             cache.set_item(name, &module)?;
             return Ok(module);
         }
-        py.import(name).map(Bound::into_any)
+        crate::runtime::host_import(py, name_str)
     }
 }
 

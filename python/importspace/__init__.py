@@ -1,11 +1,13 @@
 """importspace: isolated import namespaces for CPython, with the import machinery in Rust."""
 
-from importspace import _sys  # noqa: F401  (the engine builds each namespace's sys from it)
+# Loaded with the package, so the engine never imports them into the host's sys.modules later:
+# each namespace's sys, the loader of namespace packages, and the namespaced importlib faces.
+from importspace import _faces, _loaders, _sys  # noqa: F401
+from importspace._namespace import STDLIB, Namespace, namespace_of
 from importspace._native import (
     ExtensionFileLoader,
     FileFinder,
     FileLoader,
-    Namespace,
     NamespaceClosedError,
     PathFinder,
     SharedImporter,
@@ -21,8 +23,10 @@ __all__ = [
     "Namespace",
     "NamespaceClosedError",
     "PathFinder",
+    "STDLIB",
     "SharedImporter",
     "SourceFileLoader",
     "SourcelessFileLoader",
     "__version__",
+    "namespace_of",
 ]

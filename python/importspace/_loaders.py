@@ -1,0 +1,22 @@
+"""Python-level loaders of the engine."""
+
+import sys
+
+import _frozen_importlib_external
+
+
+class NamespaceLoader(_frozen_importlib_external._NamespaceLoader):
+    """The loader of a namespace package (PEP 420) in a namespace.
+
+    CPython's `get_resource_reader` imports `importlib.readers` with the host's import system
+    (it is a method of a frozen module). This one imports it the way its caller would, so
+    `importlib.resources` running in a namespace gets the namespace's `importlib.readers`, and
+    the host's `sys.modules` is left alone.
+    """
+
+    if hasattr(_frozen_importlib_external._NamespaceLoader, "get_resource_reader"):  # 3.10+
+
+        def get_resource_reader(self, module):
+            caller_import = sys._getframe(1).f_builtins["__import__"]
+            readers = caller_import("importlib.readers", None, None, ["NamespaceReader"], 0)
+            return readers.NamespaceReader(self._path)

@@ -1,0 +1,119 @@
+"""`importspace.Namespace`, `namespace_of` and the `STDLIB` sharing preset.
+
+The import machinery is native (`importspace._native.Namespace`); this subclass adds what is
+best written with the standard library running inside the namespace: `run_path` and
+`run_module` are the namespace's own `runpy`.
+"""
+
+import _imp
+import os
+import sys
+import sysconfig
+import weakref
+
+from importspace import _native
+
+# Every live namespace, for `namespace_of` on modules that carry no `__builtins__`
+# (extension modules, namespace packages, the namespace's `sys` and `builtins`).
+_live_namespaces = weakref.WeakSet()
+
+# The parts of the standard library that are the import system itself, or read the import
+# state of the `sys` they were loaded with: shared with the host, they would import into the
+# host, so even the shared-stdlib preset leaves them to each namespace.
+IMPORT_SYSTEM_MODULES = ("importlib", "pkgutil", "runpy")
+
+
+def _stdlib_top_names():
+    names = getattr(sys, "stdlib_module_names", None)  # 3.10+
+    if names is not None:
+        return set(names)
+    # 3.9: the built-ins, plus what the standard library directories hold.
+    found = set(sys.builtin_module_names)
+    suffixes = (".py", *_imp.extension_suffixes())
+    paths = sysconfig.get_paths()
+    for directory in {paths["stdlib"], os.path.join(paths["stdlib"], "lib-dynload")}:
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry in ("site-packages", "test", "__pycache__"):
+                continue
+            full = os.path.join(directory, entry)
+            if os.path.isdir(full):
+                if entry.isidentifier():
+                    found.add(entry)
+                continue
+            for suffix in suffixes:
+                if entry.endswith(suffix):
+                    stem = entry[: -len(suffix)]
+                    if stem.isidentifier():
+                        found.add(stem)
+                    break
+    return found
+
+
+#: The standard library's top-level module names, minus the import system's own modules
+#: (`importlib`, `pkgutil`, `runpy`), for `Namespace(share=importspace.STDLIB)`: pure-Python
+#: stdlib objects are then the host's on both sides of the boundary. See docs/isolation.md.
+STDLIB = tuple(sorted(_stdlib_top_names() - set(IMPORT_SYSTEM_MODULES) - {"__main__"}))
+
+
+class Namespace(_native.Namespace):
+    """An isolated world of modules inside this interpreter (see the package docs)."""
+
+    __slots__ = ()
+
+    def __init__(self, path=None, *, name=None, share=None):
+        # The native `__new__` has built everything from the same arguments.
+        self._adopt()
+        _live_namespaces.add(self)
+
+    def run_path(self, path_name, init_globals=None, run_name=None):
+        """`runpy.run_path`, inside the namespace."""
+        runpy = self.import_module("runpy")
+        return runpy.run_path(path_name, init_globals, run_name)
+
+    def run_module(self, mod_name, init_globals=None, run_name=None, alter_sys=False):
+        """`runpy.run_module`, inside the namespace."""
+        runpy = self.import_module("runpy")
+        return runpy.run_module(mod_name, init_globals, run_name, alter_sys)
+
+
+def namespace_of(module):
+    """The `Namespace` that loaded `module`, or `None` for a module it did not load."""
+    try:
+        globals_ = module.__dict__
+    except AttributeError:
+        raise TypeError(
+            f"namespace_of() argument must be a module, not {type(module).__name__}"
+        ) from None
+    builtins_dict = globals_.get("__builtins__")
+    if isinstance(builtins_dict, dict):
+        importer = getattr(builtins_dict.get("__import__"), "__self__", None)
+        if isinstance(importer, _native.Importer):
+            owner = importer._owner
+            if owner is not None:
+                return owner
+    name = getattr(module, "__name__", None)
+    if isinstance(name, str) and sys.modules.get(name) is module:
+        return None  # the host's own module, shared or not
+    for namespace in list(_live_namespaces):
+        if _holds(namespace, module):
+            return namespace
+    return None
+
+
+def _holds(namespace, module):
+    try:
+        modules = namespace.modules
+    except AttributeError:
+        return False
+    name = getattr(module, "__name__", None)
+    if isinstance(name, str) and modules.get(name) is module:
+        return True
+    spec = getattr(module, "__spec__", None)
+    spec_name = getattr(spec, "name", None)
+    if isinstance(spec_name, str) and modules.get(spec_name) is module:
+        return True
+    return any(value is module for value in list(modules.values()))

@@ -1,0 +1,245 @@
+//! What C code sees while an extension module initialises inside a namespace.
+//!
+//! Compiled extensions import from C, and neither C entry point can be pointed at a namespace
+//! (cpython-import.md §1):
+//! - `PyImport_Import` (pyo3, pybind11, most hand-written extensions) calls the running frame's
+//!   `__import__`, then reads the module from the interpreter's modules dict;
+//! - `PyImport_ImportModuleLevelObject` (Cython, mypyc) reads the interpreter's modules dict,
+//!   and on a miss calls the host's `_frozen_importlib._find_and_load`.
+//!
+//! So while an extension loaded into a namespace runs its create and exec steps, the host gets
+//! short-lived hooks, undone exactly when the last initialising extension (any thread, any
+//! namespace) is done:
+//! - each name the namespace's `__import__` resolves on the initialising thread is shown in
+//!   the interpreter's modules dict with the namespace's module; the host's entry, or its
+//!   absence, is put back afterwards;
+//! - `_frozen_importlib._find_and_load` becomes a `ThreadRedirect`: on an initialising thread
+//!   it is that namespace's `_find_and_load`, on every other thread the host's function;
+//! - when the running frame's builtins are not the namespace's (host code called
+//!   `ns.import_module` on an extension directly), their `__import__` is redirected the same way.
+//!
+//! No lock is taken: the records are Python dicts touched with the GIL held.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::{ffi, intern};
+use pyo3::{PyTraverseError, PyVisit};
+
+use crate::runtime::{host_import, runtime};
+
+fn current_thread() -> u64 {
+    // SAFETY: a plain query of the calling thread's identifier.
+    unsafe { ffi::PyThread_get_thread_ident() as u64 }
+}
+
+/// How many extension initialisations are in progress, in all threads and namespaces.
+static DEPTH: AtomicUsize = AtomicUsize::new(0);
+
+struct Records {
+    /// Host `sys.modules` entries shown differently: name → `(had, previous)`.
+    saved: Py<PyDict>,
+    /// Thread id → list of `(builtins_dict, find_and_load, import)`, innermost last.
+    threads: Py<PyDict>,
+    /// `(dict, key, original)` for each redirect installed, to undo at the end.
+    redirects: Py<PyList>,
+}
+
+static RECORDS: PyOnceLock<Records> = PyOnceLock::new();
+
+fn records(py: Python<'_>) -> &'static Records {
+    RECORDS.get_or_init(py, || Records {
+        saved: PyDict::new(py).unbind(),
+        threads: PyDict::new(py).unbind(),
+        redirects: PyList::empty(py).unbind(),
+    })
+}
+
+/// The innermost initialisation on this thread: `(builtins_dict, find_and_load, import)`.
+fn innermost<'py>(py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let Some(stack) = records(py).threads.bind(py).get_item(current_thread())? else {
+        return Ok(None);
+    };
+    let stack = stack.cast_into::<PyList>()?;
+    match stack.len() {
+        0 => Ok(None),
+        n => Ok(Some(stack.get_item(n - 1)?.cast_into::<PyTuple>()?)),
+    }
+}
+
+/// A callable that, on a thread where a namespaced extension is initialising, is that
+/// namespace's function (`slot` of the innermost record), and elsewhere the original.
+#[pyclass(name = "ThreadRedirect", module = "importspace", frozen)]
+pub struct ThreadRedirect {
+    slot: usize,
+    original: Py<PyAny>,
+}
+
+#[pymethods]
+impl ThreadRedirect {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match innermost(py)? {
+            Some(record) => record.get_item(self.slot)?.call(args, kwargs),
+            None => self.original.bind(py).call(args, kwargs),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "<importspace redirect of {}>",
+            self.original.bind(py).repr()?
+        ))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.original)
+    }
+}
+
+/// True when a namespaced extension with these builtins is initialising on this thread. One
+/// atomic read when none is anywhere.
+pub fn active_for(py: Python<'_>, builtins_dict: &Bound<'_, PyDict>) -> bool {
+    if DEPTH.load(Ordering::Acquire) == 0 {
+        return false;
+    }
+    matches!(innermost(py), Ok(Some(record)) if record.get_item(0).is_ok_and(|b| b.is(builtins_dict)))
+}
+
+/// Show the namespace's `module` as `name` in the interpreter's modules dict.
+pub fn show(py: Python<'_>, name: &Bound<'_, PyString>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+    let host = runtime(py).host_modules(py)?;
+    let saved = records(py).saved.bind(py);
+    if !saved.contains(name)? {
+        match host.get_item(name)? {
+            Some(previous) => saved.set_item(name, (true, previous))?,
+            None => saved.set_item(name, (false, py.None()))?,
+        }
+    }
+    host.set_item(name, module)
+}
+
+/// Install `ThreadRedirect(slot)` as `dict[key]`, unless one is already there.
+fn redirect(py: Python<'_>, dict: &Bound<'_, PyAny>, key: &str, slot: usize) -> PyResult<()> {
+    let original = dict.get_item(key)?;
+    if original.is_instance_of::<ThreadRedirect>() {
+        return Ok(());
+    }
+    let hook = ThreadRedirect {
+        slot,
+        original: original.clone().unbind(),
+    };
+    dict.set_item(key, Bound::new(py, hook)?)?;
+    records(py)
+        .redirects
+        .bind(py)
+        .append((dict, key, original))?;
+    Ok(())
+}
+
+/// Run `init` (an extension's create or exec step) with the overlay for this namespace.
+pub fn with_overlay<'py, T>(
+    py: Python<'py>,
+    builtins_dict: &Bound<'py, PyDict>,
+    importer: &Bound<'py, PyAny>,
+    init: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    let recs = records(py);
+    let record = (
+        builtins_dict,
+        importer.getattr(intern!(py, "_find_and_load"))?,
+        importer.getattr(intern!(py, "__import__"))?,
+    );
+    let threads = recs.threads.bind(py);
+    let stack = match threads.get_item(current_thread())? {
+        Some(stack) => stack.cast_into::<PyList>()?,
+        None => {
+            let stack = PyList::empty(py);
+            threads.set_item(current_thread(), &stack)?;
+            stack
+        }
+    };
+    stack.append(record)?;
+    DEPTH.fetch_add(1, Ordering::AcqRel);
+    let installed = (|| -> PyResult<()> {
+        let bootstrap = host_import(py, "_frozen_importlib")?;
+        redirect(
+            py,
+            &bootstrap.getattr(intern!(py, "__dict__"))?,
+            "_find_and_load",
+            1,
+        )?;
+        // SAFETY: a borrowed reference to the running frame's builtins dict.
+        let frame_builtins =
+            unsafe { Bound::from_borrowed_ptr_or_err(py, ffi::PyEval_GetBuiltins())? };
+        if !frame_builtins.is(builtins_dict) {
+            redirect(py, &frame_builtins, "__import__", 2)?;
+        }
+        Ok(())
+    })();
+    let result = installed.and_then(|()| init());
+    let _ = stack.call_method0(intern!(py, "pop"));
+    if stack.is_empty() {
+        let _ = threads.del_item(current_thread());
+    }
+    let undone = if DEPTH.fetch_sub(1, Ordering::AcqRel) == 1 {
+        undo(py)
+    } else {
+        Ok(())
+    };
+    let value = result?;
+    undone?;
+    Ok(value)
+}
+
+/// Put every redirected function and every shown `sys.modules` entry back as it was.
+fn undo(py: Python<'_>) -> PyResult<()> {
+    let recs = records(py);
+    let mut first_error = None;
+    let redirects = recs.redirects.bind(py);
+    let entries: Vec<Bound<'_, PyAny>> = redirects.iter().collect();
+    for entry in entries.iter().rev() {
+        let (dict, key, original): (Bound<'_, PyAny>, Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            match entry.extract() {
+                Ok(parts) => parts,
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                    continue;
+                }
+            };
+        if let Err(err) = dict.set_item(key, original) {
+            first_error.get_or_insert(err);
+        }
+    }
+    let _ = redirects.call_method0(intern!(py, "clear"));
+    let host = runtime(py).host_modules(py)?;
+    let saved = recs.saved.bind(py);
+    for (name, record) in saved.iter() {
+        let restored = record
+            .extract::<(bool, Bound<'_, PyAny>)>()
+            .and_then(|(had, previous)| {
+                if had {
+                    host.set_item(&name, previous)
+                } else if host.contains(&name)? {
+                    host.del_item(&name)
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(err) = restored {
+            first_error.get_or_insert(err);
+        }
+    }
+    saved.clear();
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}

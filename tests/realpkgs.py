@@ -1,0 +1,164 @@
+"""Real packages from PyPI, installed once per interpreter into a cache that survives between runs.
+
+Each `(distribution, version)` goes into its own target folder,
+`<repo>/.cache/real-packages/<cache tag>/<distribution>-<version>/`, installed with
+`python -m pip install --no-deps --only-binary=:all: --target`. pip writes into a temporary
+folder next to it, which is renamed into place only after the install succeeded and a marker file
+was written: a folder without the marker is never used.
+
+`python tests/realpkgs.py` fills the cache ahead of a test run (for example before going offline).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / ".cache" / "real-packages" / sys.implementation.cache_tag
+MARKER = ".importspace-complete"
+# Set to 1 where the package registry cannot be reached: tests needing an install not yet
+# cached skip instead of failing.
+OFFLINE_ENV = "IMPORTSPACE_OFFLINE"
+# A partial install older than this is left over from a run that was killed: remove it.
+STALE_SECONDS = 3600
+
+# Two versions of each distribution that behave differently, all pure Python, with wheels that
+# install and import on CPython 3.9-3.13:
+# - packaging 21.3 still has LegacyVersion (parse("foo") gives one, with a DeprecationWarning);
+#   24.2 has none (parse("foo") raises InvalidVersion). 21.3's `packaging.requirements` and
+#   `packaging.markers` need pyparsing, which --no-deps leaves out: the tests do not use them.
+# - attrs 21.4.0 sets `attr.__version__` in its source; 25.1.0 reads it through
+#   `importlib.metadata`, and has `attr.Converter` (new in 24.1.0). On 3.12+, 21.4.0 warns when a
+#   slotted class uses bare `super()` (it cannot rewrite the closure cell): the tests avoid that.
+OLD = {"packaging": "21.3", "attrs": "21.4.0"}
+NEW = {"packaging": "24.2", "attrs": "25.1.0"}
+# The top-level package each distribution installs.
+TOP_LEVEL = {"packaging": "packaging", "attrs": "attr"}
+
+
+class InstallError(Exception):
+    """pip could not install a distribution (no pip, no network, no such version...)."""
+
+
+def offline() -> bool:
+    return os.environ.get(OFFLINE_ENV) == "1"
+
+
+def target_dir(dist: str, version: str) -> Path:
+    return CACHE / f"{dist}-{version}"
+
+
+def is_complete(folder: Path) -> bool:
+    return (folder / MARKER).is_file()
+
+
+def _usable(folder: Path, dist: str, version: str) -> bool:
+    """A finished install (marker written after pip succeeded) that is still whole."""
+    if not is_complete(folder):
+        return False
+    try:
+        _check_layout(folder, dist, version)
+    except InstallError:
+        return False
+    return True
+
+
+def _remove_stale_partials(dist: str, version: str) -> None:
+    now = time.time()
+    for partial in CACHE.glob(f".{dist}-{version}.partial-*"):
+        try:
+            if now - partial.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(partial, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _check_layout(folder: Path, dist: str, version: str) -> None:
+    """What pip must have left in `folder`: the top-level package and the dist-info."""
+    top = folder / TOP_LEVEL[dist] / "__init__.py"
+    dist_info = folder / f"{dist}-{version}.dist-info" / "METADATA"
+    missing = [str(p) for p in (top, dist_info) if not p.is_file()]
+    if missing:
+        raise InstallError(
+            f"pip reported success for {dist}=={version} but left no {', '.join(missing)}"
+        )
+
+
+def install(dist: str, version: str) -> Path:
+    """The target folder holding `dist==version`, installed now unless a complete one is cached."""
+    dest = target_dir(dist, version)
+    if _usable(dest, dist, version):
+        return dest
+    requirement = f"{dist}=={version}"
+    if offline():
+        raise InstallError(f"{requirement} is not cached in {dest} and {OFFLINE_ENV}=1")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(dist, version)
+    partial = Path(tempfile.mkdtemp(prefix=f".{dist}-{version}.partial-", dir=CACHE))
+    try:
+        partial.chmod(0o755)  # mkdtemp's 0o700 would stay on the installed folder
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--quiet",
+            "--target",
+            str(partial),
+            requirement,
+        ]
+        try:
+            proc = subprocess.run(
+                command, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise InstallError(f"could not run {' '.join(command)}: {exc}") from exc
+        if proc.returncode != 0:
+            output = (proc.stdout + proc.stderr).strip().splitlines()
+            tail = "\n".join(output[-15:])
+            raise InstallError(f"{' '.join(command)} exited with {proc.returncode}:\n{tail}")
+        _check_layout(partial, dist, version)
+        (partial / MARKER).write_text(
+            json.dumps(
+                {"requirement": requirement, "python": sys.version, "installed": time.time()}
+            )
+            + "\n"
+        )
+        if dest.exists() and not _usable(dest, dist, version):
+            shutil.rmtree(dest)  # unfinished or damaged: never trusted
+        try:
+            os.rename(partial, dest)
+        except OSError:
+            if not _usable(dest, dist, version):  # not a concurrent run that finished first
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return dest
+
+
+def install_all() -> dict[tuple[str, str], Path]:
+    """Every distribution of OLD and NEW: `{(dist, version): target folder}`."""
+    return {
+        (dist, version): install(dist, version)
+        for versions in (OLD, NEW)
+        for dist, version in versions.items()
+    }
+
+
+if __name__ == "__main__":
+    try:
+        for (dist, version), folder in install_all().items():
+            print(f"{dist}=={version}: {folder}")
+    except InstallError as exc:
+        sys.exit(f"error: {exc}")
