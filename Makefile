@@ -20,7 +20,7 @@ DEV_DEPS := "maturin>=1.7,<2" "pytest>=8" "pytest-timeout>=2.3" "ruff>=0.17,<0.1
 # stubtest runs only once python/importspace/_native.pyi exists (see `lint`).
 STUBTEST_DEPS := "mypy>=1.10"
 
-PY_DIRS = $(wildcard python tests benches vendor-importlib)
+PY_DIRS = $(wildcard python tests benches vendor-importlib conformance)
 
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo "$$HOME/.pyenv")
 PY_MINOR := $(word 1,$(subst ., ,$(PY))).$(word 2,$(subst ., ,$(PY)))
@@ -58,7 +58,7 @@ PYO3_ENV = PYO3_PYTHON="$(VPY)" \
 TEST_ALL_PYS = $(strip $(foreach m,$(SUPPORTED),$(or $(call pyenv_latest,$(m)),$(if $(shell command -v python$(m) 2>/dev/null),$(m)))))
 TEST_ALL_MISSING = $(strip $(foreach m,$(SUPPORTED),$(if $(or $(call pyenv_latest,$(m)),$(shell command -v python$(m) 2>/dev/null)),,$(m))))
 
-.PHONY: help venv build test test-all bench lint fmt clean
+.PHONY: help venv build test test-all bench conformance lint fmt clean
 
 help:
 	@echo "make venv     PY=$(PY)  create .venv/$(PY) with maturin, pytest, pytest-timeout, ruff"
@@ -66,6 +66,8 @@ help:
 	@echo "make test     PY=$(PY)  build, cargo test, pytest"
 	@echo "make test-all           make test for every available version of: $(SUPPORTED)"
 	@echo "make bench    PY=$(PY)  build, then benches/run.py --json bench-results.json"
+	@echo "make conformance PY=$(PY)  build, then conformance/run.py: CPython's import suites,"
+	@echo "                        natively and in a namespace (args: CONFORMANCE_ARGS=\"--diff\")"
 	@echo "make lint               cargo fmt --check, clippy -D warnings, ruff check, ruff format --check"
 	@echo "make fmt                cargo fmt, ruff check --fix, ruff format"
 	@echo "make clean              remove target/, .venv/ and built extensions"
@@ -115,6 +117,12 @@ test-all:
 bench: build
 	@if [ ! -f benches/run.py ]; then echo "error: benches/run.py does not exist yet" >&2; exit 1; fi
 	"$(VPY)" benches/run.py --json bench-results.json $(BENCH_ARGS)
+
+# CPython's own import test suites, natively and inside a namespace (see conformance/README.md).
+# Exits 0 when the runner worked, even if tests differ; CONFORMANCE_ARGS=--strict makes differences fail.
+conformance: build
+	@if [ ! -f conformance/run.py ]; then echo "error: conformance/run.py does not exist yet" >&2; exit 1; fi
+	"$(VPY)" conformance/run.py $(CONFORMANCE_ARGS)
 
 # Runs every check, then fails if any failed, so one run shows all problems.
 lint: $(STAMP)

@@ -1529,12 +1529,25 @@ impl Importer {
         fromlist: Option<&Bound<'py, PyAny>>,
         level: CArg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let _ = locals;
+        crate::overlay::restore_transient(py)?;
         let level = match level.given() {
             Some(level) => level_from(py, name, level)?,
             None => 0,
         };
-        self.import_hook(py, name, globals.given(), fromlist, level)
+        let module = self.import_hook(py, name, globals.given(), fromlist, level)?;
+        // `PyImport_Import` (C code) passes an empty list, and reads the module back from the
+        // interpreter's `sys.modules` (see `overlay::show_for_c_caller`).
+        let from_c = level == 0
+            && fromlist.is_some_and(|f| f.is_exact_instance_of::<PyList>() && f.len().ok() == Some(0))
+            && locals.is_some_and(|l| globals.given().is_some_and(|g| g.is(l)));
+        if from_c && !crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
+            if let Ok(name) = name.cast::<PyString>() {
+                if let Some(resolved) = Self::modules_get(&self.modules(py)?, name)? {
+                    crate::overlay::show_for_c_caller(py, name, &resolved)?;
+                }
+            }
+        }
+        Ok(module)
     }
 
     /// `importlib._bootstrap._gcd_import`, bound to this namespace.

@@ -303,6 +303,7 @@ impl Namespace {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let importer = self.importer(py).get();
         importer.close();
+        crate::overlay::restore_transient(py)?;
         for key in ["modules", "path_importer_cache"] {
             if let Some(value) = self.state(py).get_item(key)? {
                 if let Ok(dict) = value.cast::<PyDict>() {

@@ -243,3 +243,85 @@ fn undo(py: Python<'_>) -> PyResult<()> {
         None => Ok(()),
     }
 }
+
+/// Names shown in the interpreter's modules dict for one `PyImport_Import` call from C code
+/// running in a namespace (outside an extension's initialisation): name → `(had, previous)`.
+static TRANSIENT: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+/// Whether `TRANSIENT` holds anything (one atomic read on the import fast path).
+static TRANSIENT_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `PyImport_Import` (what `PyImport_ImportModule` and pyo3's `py.import` use; in CPython's
+/// own C, e.g. 3.12+'s `typing` helpers behind `Generic` and `TypeVar`) calls the running
+/// frame's `__import__`, then reads the module from the interpreter's modules dict. Inside a
+/// namespace that read fails, or finds the host's module of that name. So for such a call
+/// (recognised by its empty *list* fromlist, cpython-import.md §1) the namespace's module is
+/// shown there until the C caller has read it: it is put back at the next call into any
+/// namespace's `__import__`, at the next pending-call check of the interpreter (the main
+/// thread's next bytecode boundaries), or when a namespace closes, whichever comes first.
+pub fn show_for_c_caller(
+    py: Python<'_>,
+    name: &Bound<'_, PyString>,
+    module: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let host = runtime(py).host_modules(py)?;
+    if host.get_item(name)?.is_some_and(|current| current.is(module)) {
+        return Ok(());
+    }
+    let transient = TRANSIENT.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+    if !transient.contains(name)? {
+        match host.get_item(name)? {
+            Some(previous) => transient.set_item(name, (true, previous))?,
+            None => transient.set_item(name, (false, py.None()))?,
+        }
+    }
+    host.set_item(name, module)?;
+    if !TRANSIENT_SHOWN.swap(true, Ordering::AcqRel) {
+        // SAFETY: a plain C callback with no argument; it runs with the GIL held.
+        unsafe { ffi::Py_AddPendingCall(Some(restore_pending), std::ptr::null_mut()) };
+    }
+    Ok(())
+}
+
+extern "C" fn restore_pending(_arg: *mut std::ffi::c_void) -> std::ffi::c_int {
+    // SAFETY: pending calls run on a thread attached to the interpreter.
+    let py = unsafe { Python::assume_attached() };
+    if let Err(err) = restore_transient(py) {
+        err.write_unraisable(py, None);
+    }
+    0
+}
+
+/// Put back what `show_for_c_caller` showed. One atomic read when nothing is shown.
+pub fn restore_transient(py: Python<'_>) -> PyResult<()> {
+    if !TRANSIENT_SHOWN.swap(false, Ordering::AcqRel) {
+        return Ok(());
+    }
+    let Some(transient) = TRANSIENT.get(py) else {
+        return Ok(());
+    };
+    let transient = transient.bind(py);
+    let host = runtime(py).host_modules(py)?;
+    let entries: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = transient.iter().collect();
+    transient.clear();
+    let mut first_error = None;
+    for (name, record) in entries {
+        let restored = record
+            .extract::<(bool, Bound<'_, PyAny>)>()
+            .and_then(|(had, previous)| {
+                if had {
+                    host.set_item(&name, previous)
+                } else if host.contains(&name)? {
+                    host.del_item(&name)
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(err) = restored {
+            first_error.get_or_insert(err);
+        }
+    }
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}

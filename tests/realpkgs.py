@@ -7,12 +7,17 @@ folder next to it, which is renamed into place only after the install succeeded 
 was written: a folder without the marker is never used.
 
 `python tests/realpkgs.py` fills the cache ahead of a test run (for example before going offline).
+
+Two sets of distributions: OLD and NEW (pure Python, for test_real_packages.py), and COMPILED
+(binary wheels whose extension modules import at the C level, for test_compiled_packages.py),
+pinned per Python version where no one version has wheels for CPython 3.9-3.13.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +46,35 @@ OLD = {"packaging": "21.3", "attrs": "21.4.0"}
 NEW = {"packaging": "24.2", "attrs": "25.1.0"}
 # The top-level package each distribution installs.
 TOP_LEVEL = {"packaging": "packaging", "attrs": "attr"}
+
+# Compiled distributions, binary wheels for CPython 3.9-3.13 on manylinux x86_64, each chosen
+# for how its extension modules import other modules while they initialise:
+# - PyYAML 6.0.2, Cython: `yaml._yaml` runs `import yaml` at init and binds `yaml.error`,
+#   `yaml.scanner`, ... classes as its module globals (PyImport_ImportModuleLevelObject);
+# - msgpack 1.1.0, Cython: `msgpack._cmsgpack` runs `from .ext import ExtType, Timestamp` and
+#   `from .exceptions import ...` at init (relative imports, level 1);
+# - charset-normalizer 3.4.1, mypyc: `charset_normalizer.md` is compiled (with its mypyc
+#   runtime in a top-level `<hash>__mypyc` extension) and imports `logging`, `functools`,
+#   `.constant` and `.utils` at init;
+# - rpds-py 0.22.3, pyo3: `rpds.rpds` imports `collections.abc` at init with PyImport_Import
+#   and registers its classes with `Mapping`, `Set` and `Sequence` there;
+# - numpy (2.0.2 is the last with cp39 wheels; 2.2.6 has cp310-cp313 ones): its
+#   `_multiarray_umath` refuses a second load in one process.
+COMPILED = {
+    "PyYAML": "6.0.2",
+    "msgpack": "1.1.0",
+    "charset-normalizer": "3.4.1",
+    "rpds-py": "0.22.3",
+    "numpy": "2.0.2" if sys.version_info < (3, 10) else "2.2.6",
+}
+# The top-level package each compiled distribution installs.
+COMPILED_TOP_LEVEL = {
+    "PyYAML": "yaml",
+    "msgpack": "msgpack",
+    "charset-normalizer": "charset_normalizer",
+    "rpds-py": "rpds",
+    "numpy": "numpy",
+}
 
 
 class InstallError(Exception):
@@ -80,10 +114,29 @@ def _remove_stale_partials(dist: str, version: str) -> None:
             pass
 
 
+def _normalized(dist: str) -> str:
+    """A distribution name as wheels spell it in `.dist-info` folder names (PEP 427/503)."""
+    return re.sub(r"[-_.]+", "_", dist).lower()
+
+
+def _dist_info(folder: Path, dist: str, version: str) -> Path:
+    """The `<name>-<version>.dist-info` folder pip made for `dist` (its name spelled as in the
+    wheel: `PyYAML-6.0.2.dist-info`, `rpds_py-0.22.3.dist-info`)."""
+    wanted = f"{_normalized(dist)}-{version}.dist-info"
+    try:
+        for entry in folder.iterdir():
+            name, _, rest = entry.name.partition("-")
+            if f"{_normalized(name)}-{rest}".lower() == wanted:
+                return entry
+    except OSError:
+        pass
+    return folder / f"{dist}-{version}.dist-info"
+
+
 def _check_layout(folder: Path, dist: str, version: str) -> None:
     """What pip must have left in `folder`: the top-level package and the dist-info."""
-    top = folder / TOP_LEVEL[dist] / "__init__.py"
-    dist_info = folder / f"{dist}-{version}.dist-info" / "METADATA"
+    top = folder / {**TOP_LEVEL, **COMPILED_TOP_LEVEL}[dist] / "__init__.py"
+    dist_info = _dist_info(folder, dist, version) / "METADATA"
     missing = [str(p) for p in (top, dist_info) if not p.is_file()]
     if missing:
         raise InstallError(
@@ -156,9 +209,16 @@ def install_all() -> dict[tuple[str, str], Path]:
     }
 
 
+def install_compiled() -> dict[str, Path]:
+    """Every distribution of COMPILED, at this Python's version: `{dist: target folder}`."""
+    return {dist: install(dist, version) for dist, version in COMPILED.items()}
+
+
 if __name__ == "__main__":
     try:
         for (dist, version), folder in install_all().items():
             print(f"{dist}=={version}: {folder}")
+        for dist, folder in install_compiled().items():
+            print(f"{dist}=={COMPILED[dist]}: {folder}")
     except InstallError as exc:
         sys.exit(f"error: {exc}")

@@ -12,7 +12,6 @@ Built lazily, the first time a namespace imports `_frozen_importlib` (which `imp
 importlib` does); see `Importer.load_unlocked`.
 """
 
-
 import sys as _host_sys
 import types
 

@@ -1,8 +1,7 @@
 """Python-level loaders of the engine."""
 
-import sys
-
 import _frozen_importlib_external
+import sys
 
 
 class NamespaceLoader(_frozen_importlib_external._NamespaceLoader):
@@ -20,3 +19,9 @@ class NamespaceLoader(_frozen_importlib_external._NamespaceLoader):
             caller_import = sys._getframe(1).f_builtins["__import__"]
             readers = caller_import("importlib.readers", None, None, ["NamespaceReader"], 0)
             return readers.NamespaceReader(self._path)
+
+
+# Named as the class it extends (`_NamespaceLoader` before 3.11, `NamespaceLoader` since).
+NamespaceLoader.__name__ = NamespaceLoader.__qualname__ = (
+    _frozen_importlib_external._NamespaceLoader.__name__
+)
