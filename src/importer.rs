@@ -30,9 +30,18 @@ pyo3::create_exception!(
     "Raised when a closed namespace is asked to import."
 );
 
-/// The modules a namespace gets its own copy of, bound to its machinery, where the host's
-/// would act on the host's import state (see `importspace._faces`).
-const BOOTSTRAP_FACES: [&str; 2] = ["_frozen_importlib", "_frozen_importlib_external"];
+/// The built-in and frozen modules a namespace gets its own copy of (see `importspace._faces`):
+/// the import system, bound to the namespace's machinery, and the process-wide registries
+/// (`atexit`, codecs, fork hooks, `copyreg`), so what the namespace registers stays its own or
+/// is undone when it closes.
+const FACE_MODULES: [&str; 6] = [
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+    "atexit",
+    "_codecs",
+    "posix",
+    "copyreg",
+];
 
 /// The import system of one namespace: its `sys`-like state, its builtins and its locks.
 ///
@@ -449,8 +458,8 @@ impl Importer {
         let name = spec.getattr(intern!(py, "name"))?.cast_into::<PyString>()?;
         let name = PyString::intern(py, name.to_str()?);
         if let Ok(_shared) = loader.cast::<SharedImporter>() {
-            if BOOTSTRAP_FACES.contains(&name.to_str()?) {
-                return self.bootstrap_face(py, &name);
+            if FACE_MODULES.contains(&name.to_str()?) {
+                return self.module_face(py, &name);
             }
             let module = SharedImporter::host_module(py, &name, spec)?;
             self.modules(py)?.set_item(&name, &module)?;
@@ -473,6 +482,9 @@ impl Importer {
             .map_err(|err| once_per_process_hint(py, err, &name));
             self.reclaim_submodules(py, &prefix, &host_before)?;
             return loaded;
+        }
+        if name.to_str()? == "types" {
+            return self.load_types_module(py, spec, &loader, &name);
         }
         self.load_module_body(py, spec, &loader, &name)
     }
@@ -513,6 +525,30 @@ impl Importer {
             .getattr(intern!(py, "__self__"))
     }
 
+    /// `types` computes `ModuleType = type(sys)` (then deletes `sys`): it runs with the real
+    /// `sys` in the namespace's modules, so its `ModuleType` is the real one, not the class of
+    /// the namespace's `sys` face. Put back right after.
+    fn load_types_module<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let modules = self.modules(py)?;
+        let sys_key = intern!(py, "sys");
+        let face = Self::modules_get(&modules, sys_key)?;
+        let swap = face.as_ref().is_some_and(|f| f.is(self.sys.bind(py)));
+        if swap {
+            modules.set_item(sys_key, runtime(py).host_sys.bind(py))?;
+        }
+        let loaded = self.load_module_body(py, spec, loader, name);
+        if swap {
+            self.modules(py)?.set_item(sys_key, self.sys.bind(py))?;
+        }
+        loaded
+    }
+
     /// The part of `_load_unlocked` after the legacy and shared cases: create, register, exec.
     fn load_module_body<'py>(
         &self,
@@ -543,8 +579,8 @@ impl Importer {
                 } else {
                     Ok(())
                 }
-            } else if loader.is_instance_of::<SourceFileLoader>()
-                || loader.is_instance_of::<SourcelessFileLoader>()
+            } else if loader.is_exact_instance_of::<SourceFileLoader>()
+                || loader.is_exact_instance_of::<SourcelessFileLoader>()
             {
                 // The native loaders run without a Python-level method call.
                 FileLoader::exec_module(loader.cast::<FileLoader>()?, &module)
@@ -569,34 +605,31 @@ impl Importer {
         result
     }
 
-    /// The namespace's own `_frozen_importlib` or `_frozen_importlib_external` (see
-    /// `importspace._faces`): made together, on the first import of either.
-    fn bootstrap_face<'py>(
+    /// The namespace's own copy of a module in `FACE_MODULES` (see `importspace._faces`);
+    /// `_frozen_importlib` and `_frozen_importlib_external` are made together.
+    fn module_face<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let import = self
-            .builtins_dict
-            .bind(py)
-            .get_item(intern!(py, "__import__"))?
-            .ok_or_else(|| PyImportError::new_err("__import__ not found"))?;
-        let importer = import.getattr(intern!(py, "__self__"))?;
+        let importer = self.importer_object(py)?;
         let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
         let faces = crate::runtime::host_import(py, "importspace._faces")?.call_method1(
-            "bootstrap_faces",
+            "make_face",
             (
+                name,
                 importer,
                 self.sys.bind(py),
                 meta_path,
                 self.builtins_dict.bind(py),
             ),
         )?;
+        let faces = faces.cast_into::<PyDict>()?;
         let modules = self.modules(py)?;
-        for face_name in BOOTSTRAP_FACES {
-            let face_name = PyString::intern(py, face_name);
+        for (face_name, face) in faces.iter() {
+            let face_name = PyString::intern(py, face_name.cast::<PyString>()?.to_str()?);
             if Self::modules_get(&modules, &face_name)?.is_none() {
-                modules.set_item(&face_name, faces.get_item(&face_name)?)?;
+                modules.set_item(&face_name, face)?;
             }
         }
         modules.get_item(name)
@@ -743,7 +776,7 @@ impl Importer {
     ) -> PyResult<Bound<'py, PyAny>> {
         let rt = runtime(py);
         let mut module = None;
-        let native_source = loader.is_instance_of::<SourceFileLoader>();
+        let native_source = loader.is_exact_instance_of::<SourceFileLoader>();
         if !native_source && !loader.is_none() {
             if loader.hasattr(intern!(py, "create_module"))? {
                 let created = loader.call_method1(intern!(py, "create_module"), (spec,))?;
@@ -1293,15 +1326,17 @@ fn once_per_process_hint(py: Python<'_>, err: PyErr, name: &Bound<'_, PyString>)
     hinted
 }
 
-/// True for a 3.9 `zipimport.zipimporter`, which has only `load_module`.
+/// True for a 3.9 `zipimport.zipimporter` (the host's or a namespace's own), which has only
+/// `load_module`.
 fn is_legacy_zipimporter(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<bool> {
     if runtime(py).minor >= 10 {
         return Ok(false);
     }
-    match runtime(py).host_modules(py)?.get_item("zipimport")? {
-        Some(zipimport) => loader.is_instance(&zipimport.getattr("zipimporter")?),
-        None => Ok(false),
-    }
+    let cls = loader.get_type();
+    Ok(cls.name()?.to_str()? == "zipimporter"
+        && cls
+            .getattr(intern!(py, "__module__"))?
+            .eq(intern!(py, "zipimport"))?)
 }
 
 /// `obj.__dict__[key]` for an object with an instance dict, without a type walk.
@@ -1538,7 +1573,8 @@ impl Importer {
         // `PyImport_Import` (C code) passes an empty list, and reads the module back from the
         // interpreter's `sys.modules` (see `overlay::show_for_c_caller`).
         let from_c = level == 0
-            && fromlist.is_some_and(|f| f.is_exact_instance_of::<PyList>() && f.len().ok() == Some(0))
+            && fromlist
+                .is_some_and(|f| f.is_exact_instance_of::<PyList>() && f.len().ok() == Some(0))
             && locals.is_some_and(|l| globals.given().is_some_and(|g| g.is(l)));
         if from_c && !crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
             if let Ok(name) = name.cast::<PyString>() {

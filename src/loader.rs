@@ -440,10 +440,25 @@ impl FileLoader {
         let file = &slf.get().file;
         file.check_name(py, fullname)?;
         let name = fullname.unwrap_or(&file.name);
-        if slf.is_instance_of::<SourceFileLoader>() {
+        if slf.is_exact_instance_of::<SourceFileLoader>() {
             source_get_code(py, name, &file.path).map(Some)
-        } else if slf.is_instance_of::<SourcelessFileLoader>() {
+        } else if slf.is_exact_instance_of::<SourcelessFileLoader>() {
             sourceless_get_code(py, name, &file.path).map(Some)
+        } else if slf.is_instance_of::<SourceFileLoader>()
+            || slf.is_instance_of::<SourcelessFileLoader>()
+        {
+            // A Python subclass may override `get_data`, `path_stats`, `set_data` or
+            // `source_to_code`: CPython's own `get_code` calls them, so it is used as it is.
+            let base = if slf.is_instance_of::<SourceFileLoader>() {
+                "SourceLoader"
+            } else {
+                "SourcelessFileLoader"
+            };
+            crate::runtime::host_import(py, "_frozen_importlib_external")?
+                .getattr(base)?
+                .getattr(intern!(py, "get_code"))?
+                .call1((slf, name))
+                .map(Some)
         } else {
             Ok(None)
         }
@@ -475,7 +490,15 @@ impl FileLoader {
     pub fn exec_module(slf: &Bound<'_, Self>, module: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let name: String = module.getattr(intern!(py, "__name__"))?.extract()?;
-        let code = FileLoader::code_for(slf, Some(&name))?;
+        let native = slf.is_exact_instance_of::<SourceFileLoader>()
+            || slf.is_exact_instance_of::<SourcelessFileLoader>();
+        let code = if native {
+            FileLoader::code_for(slf, Some(&name))?
+        } else {
+            // As `_LoaderBasics.exec_module`: through `get_code`, which a subclass may override.
+            Some(slf.call_method1(intern!(py, "get_code"), (&name,))?)
+                .filter(|code| !code.is_none())
+        };
         exec_with_code(py, code, module)
     }
 
@@ -571,7 +594,7 @@ fn sourceless_get_code<'py>(
 /// A loader for Python source files.
 ///
 /// Mirrors `importlib._bootstrap_external.SourceFileLoader` (with `SourceLoader`).
-#[pyclass(name = "SourceFileLoader", module = "importspace", extends = FileLoader, frozen)]
+#[pyclass(name = "SourceFileLoader", module = "importspace", extends = FileLoader, frozen, subclass)]
 pub struct SourceFileLoader;
 
 #[pymethods]
@@ -627,7 +650,7 @@ impl SourceFileLoader {
 /// A loader for `.pyc` files with no source.
 ///
 /// Mirrors `importlib._bootstrap_external.SourcelessFileLoader`.
-#[pyclass(name = "SourcelessFileLoader", module = "importspace", extends = FileLoader, frozen)]
+#[pyclass(name = "SourcelessFileLoader", module = "importspace", extends = FileLoader, frozen, subclass)]
 pub struct SourcelessFileLoader;
 
 #[pymethods]
@@ -647,7 +670,7 @@ impl SourcelessFileLoader {
 /// A loader for C extension modules.
 ///
 /// Mirrors `importlib._bootstrap_external.ExtensionFileLoader`.
-#[pyclass(name = "ExtensionFileLoader", module = "importspace", extends = FileLoader, frozen)]
+#[pyclass(name = "ExtensionFileLoader", module = "importspace", extends = FileLoader, frozen, subclass)]
 pub struct ExtensionFileLoader;
 
 #[pymethods]

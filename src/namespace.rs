@@ -167,9 +167,12 @@ impl Namespace {
             ],
         )?;
         let hooks = PyList::empty(py);
-        if let Some(zipimport) = rt.host_modules(py)?.get_item("zipimport")? {
-            hooks.append(zipimport.getattr("zipimporter")?)?;
-        }
+        // The namespace's own `zipimport`, imported when a path entry first needs it.
+        hooks.append(
+            rt.zip_import_hook
+                .bind(py)
+                .call1((importer.getattr(intern!(py, "__import__"))?,))?,
+        )?;
         hooks.append(Bound::new(py, FileFinderHook::native())?)?;
         state.set_item(intern!(py, "modules"), modules)?;
         state.set_item(intern!(py, "path"), path)?;
@@ -323,10 +326,17 @@ impl Namespace {
         slf
     }
 
+    /// Closes through `close` as the class defines it (the Python subclass adds to it).
     #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.close(py)?;
+    fn __exit__(slf: &Bound<'_, Self>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        slf.call_method0(intern!(slf.py(), "close"))?;
         Ok(false)
+    }
+
+    /// The namespace's import system (its `__import__` is a bound method of it).
+    #[getter]
+    fn _importer(&self, py: Python<'_>) -> Py<Importer> {
+        self.importer.clone_ref(py)
     }
 
     #[getter]

@@ -264,10 +264,15 @@ pub fn show_for_c_caller(
     module: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
     let host = runtime(py).host_modules(py)?;
-    if host.get_item(name)?.is_some_and(|current| current.is(module)) {
+    if host
+        .get_item(name)?
+        .is_some_and(|current| current.is(module))
+    {
         return Ok(());
     }
-    let transient = TRANSIENT.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+    let transient = TRANSIENT
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
     if !transient.contains(name)? {
         match host.get_item(name)? {
             Some(previous) => transient.set_item(name, (true, previous))?,

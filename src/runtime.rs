@@ -23,6 +23,8 @@ pub struct Runtime {
     pub host_extension_loader: Py<PyType>,
     /// `_bootstrap._DeadlockError`.
     pub deadlock_error: Py<PyType>,
+    /// `_frozen_importlib.BuiltinImporter`.
+    pub builtin_importer: Py<PyAny>,
     /// `_frozen_importlib.FrozenImporter`, used as it is in every namespace's meta path.
     pub frozen_importer: Py<PyAny>,
     /// `_bootstrap.spec_from_loader`, for legacy `find_module` finders.
@@ -48,6 +50,8 @@ pub struct Runtime {
     /// `sys.builtin_module_names`.
     pub builtin_names: Vec<String>,
     pub finder_path_rule: FinderPathRule,
+    /// `importspace._faces.ZipImportHook`, each namespace's zip archive path hook.
+    pub zip_import_hook: Py<PyAny>,
     /// `importspace._sys.NamespaceSys`, the class of each namespace's `sys`.
     pub namespace_sys: Py<PyAny>,
 }
@@ -149,6 +153,7 @@ impl Runtime {
                 .getattr("_DeadlockError")?
                 .cast_into::<PyType>()?
                 .unbind(),
+            builtin_importer: bootstrap.getattr("BuiltinImporter")?.unbind(),
             frozen_importer: bootstrap.getattr("FrozenImporter")?.unbind(),
             spec_from_loader: bootstrap.getattr("spec_from_loader")?.unbind(),
             create_dynamic: imp.getattr("create_dynamic")?.unbind(),
@@ -167,6 +172,9 @@ impl Runtime {
             extension_suffixes,
             builtin_names,
             finder_path_rule: FinderPathRule::for_version(minor),
+            zip_import_hook: host_import(py, "importspace._faces")?
+                .getattr("ZipImportHook")?
+                .unbind(),
             namespace_sys: host_import(py, "importspace._sys")?
                 .getattr("NamespaceSys")?
                 .unbind(),

@@ -18,24 +18,18 @@ use crate::runtime::runtime;
 ///   and `_showwarnmsg` from the interpreter's `sys.modules['warnings']`, so a namespace's own
 ///   copy would make `catch_warnings` and `simplefilter` there act on nothing (a test in
 ///   tests/test_finders.py records the warnings a namespace's import raises).
-/// - `zipimport` is part of the running import system (`_install_external_importers`): its
-///   `zipimporter` is the path hook in every namespace's `path_hooks`, and code that dispatches
-///   on that class (`pkgutil.iter_modules`, `isinstance(finder, zipimport.zipimporter)`) must
-///   see the same class; its `_zip_directory_cache` is process-wide anyway.
-/// - `copyreg`: C code reads it from the interpreter's `sys.modules` whenever it runs
-///   (`object.__reduce_ex__` in typeobject.c's `import_copyreg`, `_pickle`'s module state), so a
-///   namespace's own copy makes `pickle.dumps` raise `KeyError: 'copyreg'` when the host has not
-///   imported it, and splits `copyreg.dispatch_table` when it has.
-/// - `types` computes `ModuleType = type(sys)`; inside a namespace `sys` is the namespace's
-///   `sys` face (a `ModuleType` subclass), so a namespace's own copy would make
-///   `isinstance(module, types.ModuleType)` and `inspect.ismodule` false. It holds no state.
+/// - `copyreg` is served as a face (`importspace._faces.copyreg_face`): the interpreter's
+///   functions, which C code reads from the interpreter's `sys.modules`, with the namespace's own
+///   registries.
+/// - `ast` adds properties and deprecated aliases to the C classes of the built-in `_ast`
+///   (process-wide) when it is first imported: a namespace's own copy would patch them with its
+///   functions, which would then serve the host and pin the namespace's modules for good.
 pub const DEFAULT_SHARED: &[&str] = &[
     "_frozen_importlib",
     "_frozen_importlib_external",
     "encodings",
     "warnings",
-    "zipimport",
-    "types",
+    "ast",
     "copyreg",
 ];
 
@@ -93,7 +87,18 @@ impl SharedImporter {
             if let Some(module) = cache.get_item(name)? {
                 return Ok(module);
             }
-            let module = create_extension_module(py, rt.create_builtin.bind(py), spec)?;
+            // Made as the host's import system would: with BuiltinImporter's spec and attributes.
+            let builtin_spec = rt
+                .builtin_importer
+                .bind(py)
+                .call_method1(intern!(py, "find_spec"), (name,))?;
+            let spec = if builtin_spec.is_none() {
+                spec.clone()
+            } else {
+                builtin_spec
+            };
+            let module = create_extension_module(py, rt.create_builtin.bind(py), &spec)?;
+            crate::importer::init_module_attrs(py, &spec, &module, false)?;
             rt.exec_builtin.bind(py).call1((&module,))?;
             cache.set_item(name, &module)?;
             return Ok(module);

@@ -48,24 +48,31 @@ NEW = {"packaging": "24.2", "attrs": "25.1.0"}
 TOP_LEVEL = {"packaging": "packaging", "attrs": "attr"}
 
 # Compiled distributions, binary wheels for CPython 3.9-3.13 on manylinux x86_64, each chosen
-# for how its extension modules import other modules while they initialise:
+# for how its extension modules import other modules while they initialise, or refuse to:
 # - PyYAML 6.0.2, Cython: `yaml._yaml` runs `import yaml` at init and binds `yaml.error`,
-#   `yaml.scanner`, ... classes as its module globals (PyImport_ImportModuleLevelObject);
+#   `yaml.scanner`, `yaml.nodes`, ... classes as its module globals
+#   (PyImport_ImportModuleLevelObject);
 # - msgpack 1.1.0, Cython: `msgpack._cmsgpack` runs `from .ext import ExtType, Timestamp` and
-#   `from .exceptions import ...` at init (relative imports, level 1);
-# - charset-normalizer 3.4.1, mypyc: `charset_normalizer.md` is compiled (with its mypyc
-#   runtime in a top-level `<hash>__mypyc` extension) and imports `logging`, `functools`,
+#   `from .exceptions import ...` at init (relative imports), and imports `datetime` through
+#   its C API capsule;
+# - charset-normalizer 3.4.1, mypyc: `charset_normalizer.md` is compiled (its mypyc runtime is
+#   the extension `charset_normalizer.md__mypyc`) and imports `functools`, `logging`,
 #   `.constant` and `.utils` at init;
 # - rpds-py 0.22.3, pyo3: `rpds.rpds` imports `collections.abc` at init with PyImport_Import
-#   and registers its classes with `Mapping`, `Set` and `Sequence` there;
-# - numpy (2.0.2 is the last with cp39 wheels; 2.2.6 has cp310-cp313 ones): its
-#   `_multiarray_umath` refuses a second load in one process.
+#   and registers its classes with `Mapping` and `Set` there;
+# - numpy: 2.4 is the first whose `_multiarray_umath` refuses a second load in one process
+#   ("cannot load module more than once per process"), and needs 3.11+. 3.9 and 3.10 get the
+#   last numpy with wheels for them (2.0.2, 2.2.6), which load again with a UserWarning;
+# - bcrypt 4.1.3, pyo3, its `cp37-abi3` wheel (picked with `pip --python-version 3.8`): pyo3
+#   built for CPython 3.8 or older refuses a second init of `bcrypt._bcrypt` in one process
+#   ("may only be initialized once per interpreter process"), on every Python.
 COMPILED = {
     "PyYAML": "6.0.2",
     "msgpack": "1.1.0",
     "charset-normalizer": "3.4.1",
     "rpds-py": "0.22.3",
-    "numpy": "2.0.2" if sys.version_info < (3, 10) else "2.2.6",
+    "numpy": {(3, 9): "2.0.2", (3, 10): "2.2.6"}.get(sys.version_info[:2], "2.4.6"),
+    "bcrypt": "4.1.3",
 }
 # The top-level package each compiled distribution installs.
 COMPILED_TOP_LEVEL = {
@@ -74,7 +81,10 @@ COMPILED_TOP_LEVEL = {
     "charset-normalizer": "charset_normalizer",
     "rpds-py": "rpds",
     "numpy": "numpy",
+    "bcrypt": "bcrypt",
 }
+# Distributions installed as for another Python (`pip --python-version`), to get one wheel.
+FOR_PYTHON = {"bcrypt": "3.8"}
 
 
 class InstallError(Exception):
@@ -85,8 +95,9 @@ def offline() -> bool:
     return os.environ.get(OFFLINE_ENV) == "1"
 
 
-def target_dir(dist: str, version: str) -> Path:
-    return CACHE / f"{dist}-{version}"
+def target_dir(dist: str, version: str, python_version: str | None = None) -> Path:
+    suffix = f"-for-py{python_version}" if python_version else ""
+    return CACHE / f"{dist}-{version}{suffix}"
 
 
 def is_complete(folder: Path) -> bool:
@@ -104,9 +115,9 @@ def _usable(folder: Path, dist: str, version: str) -> bool:
     return True
 
 
-def _remove_stale_partials(dist: str, version: str) -> None:
+def _remove_stale_partials(prefix: str) -> None:
     now = time.time()
-    for partial in CACHE.glob(f".{dist}-{version}.partial-*"):
+    for partial in CACHE.glob(f".{prefix}.partial-*"):
         try:
             if now - partial.stat().st_mtime > STALE_SECONDS:
                 shutil.rmtree(partial, ignore_errors=True)
@@ -144,17 +155,19 @@ def _check_layout(folder: Path, dist: str, version: str) -> None:
         )
 
 
-def install(dist: str, version: str) -> Path:
-    """The target folder holding `dist==version`, installed now unless a complete one is cached."""
-    dest = target_dir(dist, version)
+def install(dist: str, version: str, *, python_version: str | None = None) -> Path:
+    """The target folder holding `dist==version`, installed now unless a complete one is cached.
+    With `python_version`, pip picks the wheel it would pick for that Python
+    (`--python-version`), in a folder of its own."""
+    dest = target_dir(dist, version, python_version)
     if _usable(dest, dist, version):
         return dest
     requirement = f"{dist}=={version}"
     if offline():
         raise InstallError(f"{requirement} is not cached in {dest} and {OFFLINE_ENV}=1")
     CACHE.mkdir(parents=True, exist_ok=True)
-    _remove_stale_partials(dist, version)
-    partial = Path(tempfile.mkdtemp(prefix=f".{dist}-{version}.partial-", dir=CACHE))
+    _remove_stale_partials(dest.name)
+    partial = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=CACHE))
     try:
         partial.chmod(0o755)  # mkdtemp's 0o700 would stay on the installed folder
         command = [
@@ -169,6 +182,7 @@ def install(dist: str, version: str) -> Path:
             "--quiet",
             "--target",
             str(partial),
+            *(["--python-version", python_version] if python_version else []),
             requirement,
         ]
         try:
@@ -211,7 +225,10 @@ def install_all() -> dict[tuple[str, str], Path]:
 
 def install_compiled() -> dict[str, Path]:
     """Every distribution of COMPILED, at this Python's version: `{dist: target folder}`."""
-    return {dist: install(dist, version) for dist, version in COMPILED.items()}
+    return {
+        dist: install(dist, version, python_version=FOR_PYTHON.get(dist))
+        for dist, version in COMPILED.items()
+    }
 
 
 if __name__ == "__main__":

@@ -571,11 +571,13 @@ def test_zip_archive_on_the_path(tree, tmp_path, no_bytecode):
     native = run_native(root, setup + ZIP_SCRIPT)
     ns = importspace.Namespace(path=[str(archive), str(archive / "inner")])
     try:
-        assert any(
-            hook.__name__ == "zipimporter" for hook in ns.path_hooks if hasattr(hook, "__name__")
-        )
+        assert type(ns.path_hooks[0]).__name__ == "ZipImportHook"
         assert run_in_namespace(ns, ZIP_SCRIPT) == native
         assert "zmod" not in sys.modules and "zpkg" in ns.modules
+        # The finders are the namespace's own zipimport's, not the host's.
+        finder = ns.path_importer_cache[str(archive)]
+        assert type(finder) is ns.modules["zipimport"].zipimporter
+        assert ns.modules["zipimport"] is not sys.modules["zipimport"]
     finally:
         ns.close()
 

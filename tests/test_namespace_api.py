@@ -4,6 +4,7 @@ sharing, closing."""
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 import weakref
@@ -100,9 +101,22 @@ def test_builtins_face(namespace):
 
 
 def test_builtin_modules_are_the_hosts(namespace):
-    for name in ("_imp", "_thread", "marshal", "posix"):
+    for name in ("_imp", "_thread", "marshal", "_io"):
         if name in sys.builtin_module_names and name in sys.modules:
             assert namespace.import_module(name) is sys.modules[name]
+
+
+def test_registry_modules_are_faces_over_the_hosts(namespace):
+    """`posix`, `atexit` and `_codecs` hold process-wide registries: a namespace gets a copy
+    whose registering functions record what it registers (undone at close), and whose every
+    other attribute is the host module's own object."""
+    for name in ("posix", "atexit", "_codecs"):
+        host = importlib.import_module(name)
+        face = namespace.import_module(name)
+        assert face is not host and face.__name__ == name
+        assert face.getcwd is host.getcwd if name == "posix" else True
+        assert namespace.import_module(name) is face
+    assert namespace.import_module("os").stat is sys.modules["os"].stat
 
 
 def test_pure_python_stdlib_is_fresh(namespace):

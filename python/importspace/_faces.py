@@ -12,8 +12,15 @@ Built lazily, the first time a namespace imports `_frozen_importlib` (which `imp
 importlib` does); see `Importer.load_unlocked`.
 """
 
+import _codecs
+import atexit as _host_atexit
+import copyreg as _host_copyreg
+import posix as _host_posix
+import stat as _stat
 import sys as _host_sys
+import traceback
 import types
+import weakref
 
 from importspace import _native
 
@@ -90,6 +97,11 @@ def path_finder_class(finder):
         def _get_spec(cls, fullname, path, target=None):
             return finder._get_spec(fullname, path, target)
 
+    host_find_module = getattr(HOST_EXTERNAL.PathFinder, "find_module", None)  # before 3.12
+    if host_find_module is not None:
+        # CPython's own (deprecated) method; it asks `cls.find_spec`, here the namespace's.
+        PathFinder.find_module = classmethod(host_find_module.__func__)
+
     PathFinder.__module__ = "importlib.machinery"
     return PathFinder
 
@@ -123,3 +135,239 @@ def bootstrap_faces(importer, namespace_sys, meta_path, builtins_dict):
     external._get_supported_file_loaders = supported_file_loaders
     external.spec_from_file_location = spec_from_file_location
     return {"_frozen_importlib": bootstrap, "_frozen_importlib_external": external}
+
+
+# Process-wide registries. A namespace's code reaches them through its own copies of the
+# built-in modules that hold them, so what it registers can be undone when it closes: the
+# registration would otherwise outlive the namespace and keep its modules alive.
+
+
+class Registrations:
+    """What one namespace's code put into process-wide registries."""
+
+    def __init__(self):
+        self.atexit = []  # (func, args, kwargs), in registration order
+        self.codecs = []  # search functions
+        self.fork_hooks = []  # ForkHook trampolines
+
+
+_registrations = weakref.WeakKeyDictionary()  # Importer -> Registrations
+
+
+def registrations_for(importer):
+    found = _registrations.get(importer)
+    if found is None:
+        found = _registrations[importer] = Registrations()
+    return found
+
+
+def _copy_of(module, name):
+    face = types.ModuleType(name)
+    face.__dict__.update(module.__dict__)
+    return face
+
+
+def atexit_face(registrations):
+    """`atexit` whose `register` also records the callback for `release`."""
+    face = _copy_of(_host_atexit, "atexit")
+
+    def register(func, *args, **kwargs):
+        _host_atexit.register(func, *args, **kwargs)
+        registrations.atexit.append((func, args, kwargs))
+        return func
+
+    def unregister(func):
+        _host_atexit.unregister(func)
+        registrations.atexit[:] = [entry for entry in registrations.atexit if entry[0] != func]
+
+    register.__doc__ = _host_atexit.register.__doc__
+    unregister.__doc__ = _host_atexit.unregister.__doc__
+    face.register = register
+    face.unregister = unregister
+    return face
+
+
+def codecs_face(registrations):
+    """`_codecs` whose `register` also records the search function for `release`."""
+    face = _copy_of(_codecs, "_codecs")
+
+    def register(search_function):
+        _codecs.register(search_function)
+        registrations.codecs.append(search_function)
+
+    register.__doc__ = _codecs.register.__doc__
+    face.register = register
+    if hasattr(_codecs, "unregister"):  # 3.10+
+
+        def unregister(search_function):
+            _codecs.unregister(search_function)
+            registrations.codecs[:] = [f for f in registrations.codecs if f != search_function]
+
+        unregister.__doc__ = _codecs.unregister.__doc__
+        face.unregister = unregister
+    return face
+
+
+class ForkHook:
+    """A callable registered with `os.register_at_fork` for a namespace: it calls the
+    namespace's function until the namespace closes, then nothing. CPython cannot unregister
+    fork hooks, so this small object stays registered; what it called is released."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func):
+        self.func = func
+
+    def __call__(self):
+        func = self.func
+        if func is not None:
+            func()
+
+
+def posix_face(registrations):
+    """`posix` whose `register_at_fork` registers releasable `ForkHook`s."""
+    face = _copy_of(_host_posix, "posix")
+
+    def register_at_fork(**kwargs):
+        hooks = {}
+        for key, func in kwargs.items():
+            if callable(func):
+                hook = ForkHook(func)
+                registrations.fork_hooks.append(hook)
+                hooks[key] = hook
+            else:
+                hooks[key] = func
+        _host_posix.register_at_fork(**hooks)
+
+    register_at_fork.__doc__ = _host_posix.register_at_fork.__doc__
+    face.register_at_fork = register_at_fork
+    return face
+
+
+def copyreg_face(registrations):
+    """`copyreg` for a namespace: the interpreter's functions (C code such as
+    `object.__reduce_ex__` reaches `_reconstructor`, `__newobj__` and `_reduce_ex` through the
+    interpreter's `sys.modules`, and pickle checks them by identity), with registries of its
+    own: what the namespace registers (`re` registers `re.Pattern`'s reducer on import) stays
+    in the namespace, and the host's pickling is not redirected to the namespace's functions."""
+    face = _copy_of(_host_copyreg, "copyreg")
+    face.dispatch_table = dict(_host_copyreg.dispatch_table)
+    face._extension_registry = dict(_host_copyreg._extension_registry)
+    face._inverted_registry = dict(_host_copyreg._inverted_registry)
+    face._extension_cache = dict(_host_copyreg._extension_cache)
+
+    def pickle(ob_type, pickle_function, constructor_ob=None):
+        if not callable(pickle_function):
+            raise TypeError("reduction functions must be callable")
+        face.dispatch_table[ob_type] = pickle_function
+        if constructor_ob is not None:
+            constructor(constructor_ob)
+
+    def constructor(object):  # noqa: A002  (copyreg's own parameter name)
+        if not callable(object):
+            raise TypeError("constructors must be callable")
+
+    def add_extension(module, name, code):
+        code = int(code)
+        if not 1 <= code <= 0x7FFFFFFF:
+            raise ValueError("code out of range")
+        key = (module, name)
+        if face._extension_registry.get(key) == code and face._inverted_registry.get(code) == key:
+            return
+        if key in face._extension_registry:
+            raise ValueError(
+                f"key {key} is already registered with code {face._extension_registry[key]}"
+            )
+        if code in face._inverted_registry:
+            raise ValueError(
+                f"code {code} is already in use for key {face._inverted_registry[code]}"
+            )
+        face._extension_registry[key] = code
+        face._inverted_registry[code] = key
+
+    def remove_extension(module, name, code):
+        key = (module, name)
+        if face._extension_registry.get(key) != code or face._inverted_registry.get(code) != key:
+            raise ValueError(f"key {key} is not registered with code {code}")
+        del face._extension_registry[key]
+        del face._inverted_registry[code]
+        face._extension_cache.pop(code, None)
+
+    def clear_extension_cache():
+        face._extension_cache.clear()
+
+    for function in (pickle, constructor, add_extension, remove_extension, clear_extension_cache):
+        function.__doc__ = getattr(_host_copyreg, function.__name__).__doc__
+        setattr(face, function.__name__, function)
+    return face
+
+
+REGISTRY_FACES = {
+    "atexit": atexit_face,
+    "_codecs": codecs_face,
+    "posix": posix_face,
+    "copyreg": copyreg_face,
+}
+
+
+def make_face(name, importer, namespace_sys, meta_path, builtins_dict):
+    """The namespace's own copy of module `name` (and any copies made with it), as a dict."""
+    if name in REGISTRY_FACES:
+        face = REGISTRY_FACES[name](registrations_for(importer))
+        face.__builtins__ = builtins_dict
+        return {name: face}
+    return bootstrap_faces(importer, namespace_sys, meta_path, builtins_dict)
+
+
+def release(importer):
+    """Undo what the namespace's code registered process-wide: run and unregister its atexit
+    callbacks (last first, as at exit), unregister its codec search functions (3.10+), and
+    detach its fork hooks."""
+    registrations = _registrations.pop(importer, None)
+    if registrations is None:
+        return
+    for hook in registrations.fork_hooks:
+        hook.func = None
+    if hasattr(_codecs, "unregister"):
+        for search_function in registrations.codecs:
+            _codecs.unregister(search_function)
+    for func, args, kwargs in reversed(registrations.atexit):
+        _host_atexit.unregister(func)
+        try:
+            func(*args, **kwargs)
+        except Exception:
+            print(
+                f"Exception ignored in atexit callback {func!r} of a closing namespace:",
+                file=_host_sys.stderr,
+            )
+            traceback.print_exc()
+
+
+class ZipImportHook:
+    """A namespace's zip archive path hook, where the host has `zipimport.zipimporter`.
+
+    It hands an entry to the namespace's own `zipimport.zipimporter`, so the finders, their
+    `load_module` and their resource readers act on the namespace. A directory is refused at
+    once, as `zipimporter` refuses it, so `zipimport` is imported only for a path entry that
+    may be an archive.
+    """
+
+    __slots__ = ("_import",)
+
+    def __init__(self, import_function):
+        self._import = import_function
+
+    def __call__(self, path):
+        if isinstance(path, str) and _isdir(path or "."):
+            raise ImportError("not a Zip file", path=path)
+        return self._import("zipimport").zipimporter(path)
+
+    def __repr__(self):
+        return "<importspace.ZipImportHook>"
+
+
+def _isdir(path):
+    try:
+        return _stat.S_ISDIR(_host_posix.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False

@@ -11,7 +11,7 @@ import sys
 import sysconfig
 import weakref
 
-from importspace import _native
+from importspace import _faces, _native
 
 # Every live namespace, for `namespace_of` on modules that carry no `__builtins__`
 # (extension modules, namespace packages, the namespace's `sys` and `builtins`).
@@ -68,6 +68,16 @@ class Namespace(_native.Namespace):
         # The native `__new__` has built everything from the same arguments.
         self._adopt()
         _live_namespaces.add(self)
+
+    def close(self):
+        """Drop every module of the namespace; later imports raise `NamespaceClosedError`.
+
+        First, what the namespace's code registered process-wide is undone: its `atexit`
+        callbacks run (last first) and are unregistered, its codec search functions are
+        unregistered (3.10+), and its `os.register_at_fork` hooks stop calling into it.
+        """
+        _faces.release(self._importer)
+        super().close()
 
     def run_path(self, path_name, init_globals=None, run_name=None):
         """`runpy.run_path`, inside the namespace."""
