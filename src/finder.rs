@@ -370,7 +370,7 @@ impl PathFinder {
                     .__call__(py, entry)
                     .and_then(|f| Ok(Bound::new(py, f)?.into_any()))
             } else {
-                hook.call1((entry,))
+                under_import_lock(py, || hook.call1((entry,)))
             };
             match made {
                 Ok(finder) => return Ok(finder),
@@ -436,7 +436,7 @@ impl PathFinder {
             let found = if let Ok(native) = finder.cast::<FileFinder>() {
                 native.get().find(py, fullname)?
             } else {
-                legacy_or_find_spec(py, &finder, fullname)?
+                under_import_lock(py, || legacy_or_find_spec(py, &finder, fullname))?
             };
             let Some(found) = found.filter(|s| !s.is_none()) else {
                 continue;
@@ -497,6 +497,18 @@ impl PathFinder {
             Ok(None)
         }
     }
+}
+
+/// Run a Python-level path hook or path-entry finder under the global import lock, as CPython
+/// runs every meta path finder (`_find_spec`'s `_ImportLockContext`): third-party hooks and
+/// finders may count on it (test_threaded_import's `test_parallel_path_hooks`). The native
+/// hook and finders need no such lock.
+fn under_import_lock<'py, T>(py: Python<'py>, call: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    let rt = runtime(py);
+    rt.acquire_global_lock.bind(py).call0()?;
+    let result = call();
+    rt.release_global_lock.bind(py).call0()?;
+    result
 }
 
 /// A path-entry finder's `find_spec(fullname)`, or on 3.9–3.11 the legacy `find_loader`

@@ -718,10 +718,18 @@ impl Importer {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let rt = runtime(py);
-        let zipimport = rt
-            .host_modules(py)?
-            .get_item("zipimport")?
-            .ok_or_else(|| PyImportError::new_err("zipimport is not loaded"))?;
+        // The functions of the `zipimport` the loader's class comes from: the namespace's own
+        // (its `_get_data` imports zlib inside the namespace), else the host's.
+        let module_name = loader.get_type().getattr(intern!(py, "__module__"))?;
+        let own = Self::modules_get(&self.modules(py)?, module_name.cast::<PyString>()?)?
+            .filter(|m| !m.is_none());
+        let zipimport = match own {
+            Some(module) => module,
+            None => rt
+                .host_modules(py)?
+                .get_item("zipimport")?
+                .ok_or_else(|| PyImportError::new_err("zipimport is not loaded"))?,
+        };
         let (code, is_package, module_path): (Bound<'py, PyAny>, bool, Bound<'py, PyAny>) =
             zipimport
                 .call_method1("_get_module_code", (loader, name))?
@@ -860,7 +868,16 @@ impl Importer {
             );
             let from_name = PyString::new(py, &from_name);
             match self.import_absolute(py, &from_name) {
-                Ok(_) => self.bind_loading_child(py, module, x, &from_name)?,
+                Ok(child) => {
+                    self.bind_loading_child(py, module, x, &from_name)?;
+                    if !module.hasattr(x)? && !child.is_none() {
+                        // The parent refused the attribute (a module object replaced by one
+                        // without a writable `__dict__`): `IMPORT_FROM` then falls back to the
+                        // interpreter's `sys.modules`, so the child is shown there until it has
+                        // been read (`overlay::show_for_c_caller`).
+                        crate::overlay::show_for_c_caller(py, &from_name, &child)?;
+                    }
+                }
                 Err(err) if err.is_instance_of::<PyModuleNotFoundError>(py) => {
                     let exc_name = err.value(py).getattr(intern!(py, "name")).ok();
                     let same = exc_name

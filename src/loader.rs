@@ -560,16 +560,6 @@ impl FileLoader {
         self.file.hash(&mut hasher);
         hasher.finish()
     }
-
-    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let file = &slf.get().file;
-        Ok(format!(
-            "<importspace.{} {} at {}>",
-            slf.get_type().name()?,
-            pyc::python_repr_str(&file.name),
-            pyc::python_repr_str(&file.path)
-        ))
-    }
 }
 
 /// A file loader subclass's initializer: the subclass over a `FileLoader` for `name` at `path`.

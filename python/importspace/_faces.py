@@ -71,6 +71,21 @@ def spec_from_file_location(
     return spec
 
 
+def fix_up_module(ns, name, pathname, cpathname=None):
+    """`_bootstrap_external._fix_up_module`; a loader it makes is a native one."""
+    had_loader = bool(ns.get("__loader__")) or bool(ns.get("__spec__"))
+    HOST_EXTERNAL._fix_up_module(ns, name, pathname, cpathname)
+    loader = ns.get("__loader__")
+    native = HOST_FILE_LOADERS.get(type(loader))
+    if not had_loader and native is not None:
+        replacement = native(loader.name, loader.path)
+        try:
+            ns["__loader__"] = replacement
+            ns["__spec__"].loader = replacement
+        except Exception:
+            pass  # as CPython's: not important enough to report
+
+
 def path_finder_class(finder):
     """`importlib.machinery.PathFinder` for a namespace: a class, as natively (`importlib.abc`
     registers it with `MetaPathFinder`), whose class methods are those of the namespace's native
@@ -134,6 +149,7 @@ def bootstrap_faces(importer, namespace_sys, meta_path, builtins_dict):
     external._NamespacePath = _native._NamespacePath
     external._get_supported_file_loaders = supported_file_loaders
     external.spec_from_file_location = spec_from_file_location
+    external._fix_up_module = fix_up_module
     return {"_frozen_importlib": bootstrap, "_frozen_importlib_external": external}
 
 
