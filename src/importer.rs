@@ -294,6 +294,13 @@ impl Importer {
             let parent_module = modules.get_item(&parent_name)?;
             match parent_module.getattr(intern!(py, "__path__")) {
                 Ok(p) => path = Some(p),
+                Err(_) if self.shared_host_entry(py, name)?.is_some() => {
+                    // A shared module's non-package "submodule" that it registered itself
+                    // (`os` puts `os.path` in `sys.modules`, 3.9–3.12's `typing` `typing.io`).
+                    let module = self.shared_host_entry(py, name)?.expect("checked");
+                    modules.set_item(name, &module)?;
+                    return Ok(module);
+                }
                 Err(_) => {
                     let message = format!(
                         "{}; {} is not a package",
@@ -475,13 +482,31 @@ impl Importer {
             let importer = self.importer_object(py)?;
             let builtins_dict = self.builtins_dict.bind(py);
             let prefix = format!("{}.", name.to_str()?);
-            let host_before = host_entries_under(py, &prefix)?;
+            // The outermost extension load takes a copy of the host's modules, to reclaim what
+            // the extension's C code put there itself.
+            let host_before = if crate::overlay::depth() == 0 {
+                Some(runtime(py).host_modules(py)?.copy()?)
+            } else {
+                None
+            };
             let loaded = crate::overlay::with_overlay(py, builtins_dict, &importer, || {
                 self.load_module_body(py, spec, &loader, &name)
             })
             .map_err(|err| once_per_process_hint(py, err, &name));
-            self.reclaim_submodules(py, &prefix, &host_before)?;
-            return loaded;
+            if let Some(host_before) = host_before {
+                self.reclaim_added_modules(py, &prefix, &host_before)?;
+            }
+            let module = loaded?;
+            if let Some(stale) = self.stale_single_phase(py, &module)? {
+                Self::modules_remove(&self.modules(py)?, &name)?;
+                self.unbind_from_parent(py, &name, &module)?;
+                let detail = format!(
+                    "its globals hold another namespace's {}",
+                    python_repr_str(&stale)
+                );
+                return Err(reinit_refused(py, name.to_str()?, &detail));
+            }
+            return Ok(module);
         }
         if name.to_str()? == "types" {
             return self.load_types_module(py, spec, &loader, &name);
@@ -489,24 +514,34 @@ impl Importer {
         self.load_module_body(py, spec, &loader, &name)
     }
 
-    /// Some extensions put submodules straight into the interpreter's `sys.modules` while they
-    /// initialise (`pyexpat` adds `pyexpat.errors` and `pyexpat.model`): move the ones this load
-    /// added or replaced into the namespace, and give the host back what it had.
-    fn reclaim_submodules(
+    /// C code may put modules straight into the interpreter's `sys.modules` while an extension
+    /// initialises: `pyexpat` adds `pyexpat.errors` and `pyexpat.model`, a Cython module adds
+    /// itself, `cython_runtime` and its shared ABI module (`_cython_3_0_11`). Each key that was
+    /// not there before moves into the namespace (unless it has its own), and a submodule of
+    /// the extension that replaced a host entry moves too, the host's entry put back.
+    fn reclaim_added_modules(
         &self,
         py: Python<'_>,
         prefix: &str,
-        host_before: &[(Bound<'_, PyAny>, Bound<'_, PyAny>)],
+        host_before: &Bound<'_, PyDict>,
     ) -> PyResult<()> {
         let host = runtime(py).host_modules(py)?;
         let modules = self.modules(py)?;
-        for (key, value) in host_entries_under(py, prefix)? {
-            let previous = host_before
-                .iter()
-                .find(|(k, _)| k.eq(&key).unwrap_or(false));
-            match previous {
-                Some((_, old)) if old.is(&value) => continue,
-                Some((_, old)) => host.set_item(&key, old)?,
+        let after: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = host.iter().collect();
+        for (key, value) in after {
+            match host_before.get_item(&key)? {
+                Some(old) if old.is(&value) => continue,
+                Some(old) => {
+                    let own = key
+                        .cast::<PyString>()
+                        .ok()
+                        .and_then(|k| k.to_str().ok().map(|k| k.starts_with(prefix)))
+                        .unwrap_or(false);
+                    if !own {
+                        continue;
+                    }
+                    host.set_item(&key, old)?;
+                }
                 None => host.del_item(&key)?,
             }
             if !modules.contains(&key)? {
@@ -514,6 +549,104 @@ impl Importer {
             }
         }
         Ok(())
+    }
+
+    /// Some extensions are initialised once per process whatever loads them: a single-phase
+    /// module's later loads are copies of the first one's dict (`_PyImport_FindExtensionObject`),
+    /// and mypyc keeps a compiled package's globals in one static. When the new module's dict
+    /// holds a Python function that runs in another namespace, or (single-phase) a module that is
+    /// neither this namespace's module of that name nor a shared one, it was initialised against
+    /// another namespace: the name of the first such global, so the load can be refused.
+    fn stale_single_phase(
+        &self,
+        py: Python<'_>,
+        module: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<String>> {
+        if !module.is_instance_of::<PyModule>() {
+            return Ok(None);
+        }
+        // SAFETY: `module` is a module object; `PyModule_GetDef` returns NULL or its def.
+        let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
+        let single_phase = if def.is_null() {
+            unsafe { ffi::PyErr_Clear() };
+            false
+        } else {
+            unsafe { (*def).m_size == -1 }
+        };
+        let modules = self.modules(py)?;
+        let host = runtime(py).host_modules(py)?;
+        let ours = self.builtins_dict.bind(py);
+        let dict = module.cast::<PyModule>()?.dict();
+        for (key, value) in dict.iter() {
+            // A Python function whose globals run in another namespace (mypyc keeps a compiled
+            // package's globals in one process-wide static, filled by its first load).
+            if let Ok(globals) = value.getattr(intern!(py, "__globals__")) {
+                if let Ok(Some(builtins)) = globals
+                    .cast::<PyDict>()
+                    .map(|g| g.get_item(intern!(py, "__builtins__")).ok().flatten())
+                {
+                    let other_namespace = !builtins.is(ours)
+                        && builtins
+                            .cast::<PyDict>()
+                            .ok()
+                            .and_then(|b| b.get_item(intern!(py, "__import__")).ok().flatten())
+                            .and_then(|i| i.getattr(intern!(py, "__self__")).ok())
+                            .is_some_and(|owner| owner.is_instance_of::<Importer>());
+                    if other_namespace {
+                        return Ok(Some(key.str()?.to_string()));
+                    }
+                }
+            }
+            if !single_phase || !value.is_instance_of::<PyModule>() {
+                continue;
+            }
+            let Ok(name) = value.getattr(intern!(py, "__name__")) else {
+                continue;
+            };
+            let Ok(name) = name.cast_into::<PyString>() else {
+                continue;
+            };
+            let name_str = name.to_str()?;
+            if matches!(name_str, "sys" | "builtins") {
+                continue;
+            }
+            let ours = Self::modules_get(&modules, &name)?;
+            if ours.as_ref().is_some_and(|m| m.is(&value)) {
+                continue;
+            }
+            let hosts = host.get_item(&name)?;
+            let host_is_ours = match (&ours, &hosts) {
+                (Some(ours), Some(hosts)) => ours.is(hosts),
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if host_is_ours && hosts.is_some_and(|h| h.is(&value)) {
+                continue;
+            }
+            return Ok(Some(name_str.to_owned()));
+        }
+        Ok(None)
+    }
+
+    /// The host's `sys.modules[name]` when `name` is shared with the host (by the
+    /// `SharedImporter` on the meta path).
+    fn shared_host_entry<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
+        let name_str = name.to_str()?;
+        let mut covered = false;
+        for finder in meta_path.try_iter()? {
+            if let Ok(shared) = finder?.cast::<SharedImporter>() {
+                covered = covered || shared.get().covers(name_str);
+            }
+        }
+        if !covered {
+            return Ok(None);
+        }
+        runtime(py).host_modules(py)?.get_item(name)
     }
 
     /// `__import__`'s owner: this importer as a Python object.
@@ -789,6 +922,24 @@ impl Importer {
             if loader.hasattr(intern!(py, "create_module"))? {
                 let created = loader.call_method1(intern!(py, "create_module"), (spec,))?;
                 if !created.is_none() {
+                    let extension = loader::is_native_extension_loader(loader)
+                        || loader.is_instance(rt.host_extension_loader.bind(py))?;
+                    if extension && !created.is_instance_of::<SharedImporter>() {
+                        // A module object that already has a spec was made by an earlier load:
+                        // Cython's multi-phase modules hand back the one module they made.
+                        let earlier = created
+                            .getattr(intern!(py, "__spec__"))
+                            .ok()
+                            .filter(|s| !s.is_none() && !s.is(spec));
+                        if earlier.is_some() {
+                            let name: String = spec.getattr(intern!(py, "name"))?.extract()?;
+                            return Err(reinit_refused(
+                                py,
+                                &name,
+                                "it hands back the module object it made then",
+                            ));
+                        }
+                    }
                     module = Some(created);
                 }
             } else if loader.hasattr(intern!(py, "exec_module"))? {
@@ -1293,21 +1444,21 @@ impl Importer {
     }
 }
 
-/// The host's `sys.modules` entries whose names start with `prefix`.
-fn host_entries_under<'py>(
-    py: Python<'py>,
-    prefix: &str,
-) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
-    let host = runtime(py).host_modules(py)?;
-    let mut found = Vec::new();
-    for (key, value) in host.iter() {
-        if let Ok(text) = key.cast::<PyString>() {
-            if text.to_str().is_ok_and(|t| t.starts_with(prefix)) {
-                found.push((key, value));
-            }
-        }
-    }
-    Ok(found)
+/// An extension module that was initialised before in this process (in another namespace or
+/// the host) and would hand this namespace that initialisation's module or globals.
+fn reinit_refused(py: Python<'_>, name: &str, detail: &str) -> PyErr {
+    import_error(
+        py,
+        &format!(
+            "extension module {} was initialised before in this process and cannot be \
+             initialised again for this namespace ({detail}) (importspace: share the host's \
+             with Namespace(share=({}, )))",
+            python_repr_str(name),
+            python_repr_str(names::head(name))
+        ),
+        Some(name),
+        None,
+    )
 }
 
 /// An extension that refuses a second load in one process (numpy: "cannot load module more

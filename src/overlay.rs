@@ -104,6 +104,11 @@ impl ThreadRedirect {
     }
 }
 
+/// How many extension initialisations are in progress (all threads and namespaces).
+pub fn depth() -> usize {
+    DEPTH.load(Ordering::Acquire)
+}
+
 /// True when a namespaced extension with these builtins is initialising on this thread. One
 /// atomic read when none is anywhere.
 pub fn active_for(py: Python<'_>, builtins_dict: &Bound<'_, PyDict>) -> bool {
