@@ -497,7 +497,7 @@ impl Importer {
                 self.reclaim_added_modules(py, &prefix, &host_before)?;
             }
             let module = loaded?;
-            if let Some(stale) = self.stale_single_phase(py, &module)? {
+            if let Some(stale) = self.foreign_globals(py, &module)? {
                 Self::modules_remove(&self.modules(py)?, &name)?;
                 self.unbind_from_parent(py, &name, &module)?;
                 let detail = format!(
@@ -552,12 +552,13 @@ impl Importer {
     }
 
     /// Some extensions are initialised once per process whatever loads them: a single-phase
-    /// module's later loads are copies of the first one's dict (`_PyImport_FindExtensionObject`),
-    /// and mypyc keeps a compiled package's globals in one static. When the new module's dict
-    /// holds a Python function that runs in another namespace, or (single-phase) a module that is
-    /// neither this namespace's module of that name nor a shared one, it was initialised against
-    /// another namespace: the name of the first such global, so the load can be refused.
-    fn stale_single_phase(
+    /// module's later loads are the first one's module or a copy of its dict
+    /// (`_PyImport_FindExtensionObject`), Cython hands back the module it made, and mypyc keeps
+    /// a compiled package's globals in one static. When the module's dict holds a Python
+    /// function that runs in another namespace, or a module that is neither this namespace's
+    /// module of that name nor a shared one, it was initialised against another namespace (or
+    /// the host): the name of the first such global, so the load can be refused.
+    fn foreign_globals(
         &self,
         py: Python<'_>,
         module: &Bound<'_, PyAny>,
@@ -565,14 +566,6 @@ impl Importer {
         if !module.is_instance_of::<PyModule>() {
             return Ok(None);
         }
-        // SAFETY: `module` is a module object; `PyModule_GetDef` returns NULL or its def.
-        let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
-        let single_phase = if def.is_null() {
-            unsafe { ffi::PyErr_Clear() };
-            false
-        } else {
-            unsafe { (*def).m_size == -1 }
-        };
         let modules = self.modules(py)?;
         let host = runtime(py).host_modules(py)?;
         let ours = self.builtins_dict.bind(py);
@@ -597,7 +590,7 @@ impl Importer {
                     }
                 }
             }
-            if !single_phase || !value.is_instance_of::<PyModule>() {
+            if !value.is_instance_of::<PyModule>() {
                 continue;
             }
             let Ok(name) = value.getattr(intern!(py, "__name__")) else {
@@ -924,21 +917,27 @@ impl Importer {
                 if !created.is_none() {
                     let extension = loader::is_native_extension_loader(loader)
                         || loader.is_instance(rt.host_extension_loader.bind(py))?;
-                    if extension && !created.is_instance_of::<SharedImporter>() {
-                        // A module object that already has a spec was made by an earlier load:
-                        // Cython's multi-phase modules hand back the one module they made.
-                        let earlier = created
-                            .getattr(intern!(py, "__spec__"))
-                            .ok()
-                            .filter(|s| !s.is_none() && !s.is(spec));
-                        if earlier.is_some() {
+                    let made_before = if extension {
+                        loader::extension_module_made_before(py, spec, &created)?
+                    } else {
+                        loader::MadeBefore::No
+                    };
+                    match made_before {
+                        loader::MadeBefore::No => {}
+                        // A Cython or pyo3 module hands back the module object it made at its
+                        // first load, which is bound to that namespace's modules.
+                        loader::MadeBefore::ByANamespace if !loader::is_single_phase(&created) => {
                             let name: String = spec.getattr(intern!(py, "name"))?.extract()?;
                             return Err(reinit_refused(
                                 py,
                                 &name,
-                                "it hands back the module object it made then",
+                                "it hands back the module object it made for another namespace",
                             ));
                         }
+                        // A single-phase module's one object (3.9): process-wide, kept with
+                        // the attributes it has; `load_unlocked` refuses it if it holds another
+                        // namespace's modules or functions.
+                        _ => return Ok(created),
                     }
                     module = Some(created);
                 }
@@ -1452,7 +1451,7 @@ fn reinit_refused(py: Python<'_>, name: &str, detail: &str) -> PyErr {
         &format!(
             "extension module {} was initialised before in this process and cannot be \
              initialised again for this namespace ({detail}) (importspace: share the host's \
-             with Namespace(share=({}, )))",
+             with Namespace(share=({},)))",
             python_repr_str(name),
             python_repr_str(names::head(name))
         ),
@@ -1484,7 +1483,7 @@ fn once_per_process_hint(py: Python<'_>, err: PyErr, name: &Bound<'_, PyString>)
         py,
         &format!(
             "{message} (importspace: this extension cannot be loaded a second time; \
-             share the host's with Namespace(share=({}, )))",
+             share the host's with Namespace(share=({},)))",
             python_repr_str(&top)
         ),
         name.to_str().ok(),

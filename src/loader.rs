@@ -703,6 +703,64 @@ impl ExtensionFileLoader {
 }
 
 /// Which native loader, if any, an object is: lets the engine skip Python-level calls.
+/// Extension modules made by loads in this process: file → weak reference to the module.
+static MADE_EXTENSION_MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// Where the module an extension's create step returned was made before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MadeBefore {
+    /// A new module object.
+    No,
+    /// The host's module of that name (3.9 hands back a single-phase module's one object).
+    ByTheHost,
+    /// The very object an earlier namespaced load of the same file made.
+    ByANamespace,
+}
+
+/// Classify `created`, the module an extension's create step returned for `spec`, and
+/// remember a new one as made for its file.
+pub fn extension_module_made_before(
+    py: Python<'_>,
+    spec: &Bound<'_, PyAny>,
+    created: &Bound<'_, PyAny>,
+) -> PyResult<MadeBefore> {
+    let name = spec.getattr(intern!(py, "name"))?;
+    if runtime(py)
+        .host_modules(py)?
+        .get_item(&name)?
+        .is_some_and(|host| host.is(created))
+    {
+        return Ok(MadeBefore::ByTheHost);
+    }
+    let origin = spec.getattr(intern!(py, "origin"))?;
+    if origin.is_none() {
+        return Ok(MadeBefore::No);
+    }
+    let made = MADE_EXTENSION_MODULES
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
+    if let Some(weak) = made.get_item(&origin)? {
+        if weak.call0()?.is(created) {
+            return Ok(MadeBefore::ByANamespace);
+        }
+    }
+    if let Ok(weak) = pyo3::types::PyWeakrefReference::new(created) {
+        made.set_item(&origin, weak)?;
+    }
+    Ok(MadeBefore::No)
+}
+
+/// `m_size == -1`: a single-phase module that supports no re-initialisation.
+pub fn is_single_phase(module: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: `PyModule_GetDef` returns NULL (with an error set for a non-module) or the def.
+    let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
+    if def.is_null() {
+        unsafe { ffi::PyErr_Clear() };
+        return false;
+    }
+    unsafe { (*def).m_size == -1 }
+}
+
 pub fn is_native_extension_loader(loader: &Bound<'_, PyAny>) -> bool {
     loader.is_instance_of::<ExtensionFileLoader>()
 }

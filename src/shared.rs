@@ -21,6 +21,10 @@ use crate::runtime::runtime;
 /// - `copyreg` is served as a face (`importspace._faces.copyreg_face`): the interpreter's
 ///   functions, which C code reads from the interpreter's `sys.modules`, with the namespace's own
 ///   registries.
+/// - `threading` holds process-wide state: the registry of running threads and the sentinel
+///   lock of the thread that imports it (`_MainThread()` calls `_thread._set_sentinel()`, so a
+///   namespace's copy imported from a non-main thread made that thread's `join()` hang), and the
+///   interpreter joins only the host's non-daemon threads at exit.
 /// - `ast` adds properties and deprecated aliases to the C classes of the built-in `_ast`
 ///   (process-wide) when it is first imported: a namespace's own copy would patch them with its
 ///   functions, which would then serve the host and pin the namespace's modules for good.
@@ -31,6 +35,7 @@ pub const DEFAULT_SHARED: &[&str] = &[
     "warnings",
     "ast",
     "copyreg",
+    "threading",
 ];
 
 /// Built-in modules that the host had not imported, made once per process so that every

@@ -15,6 +15,7 @@ importlib` does); see `Importer.load_unlocked`.
 import _codecs
 import atexit as _host_atexit
 import copyreg as _host_copyreg
+import os as _host_os
 import posix as _host_posix
 import stat as _stat
 import sys as _host_sys
@@ -374,6 +375,11 @@ class ZipImportHook:
         self._import = import_function
 
     def __call__(self, path):
+        if isinstance(path, bytes):
+            # As `zipimporter.__init__` does with `os.fsdecode`; done here, because the
+            # namespace's own `os` may not be imported yet, and importing it would search the
+            # very path entry being hooked.
+            path = _host_os.fsdecode(path)
         if isinstance(path, str) and _isdir(path or "."):
             raise ImportError("not a Zip file", path=path)
         return self._import("zipimport").zipimporter(path)
