@@ -33,6 +33,8 @@ mod _native {
     #[pymodule_export]
     use crate::nspath::NamespacePath;
     #[pymodule_export]
+    use crate::overlay::ThreadRedirect;
+    #[pymodule_export]
     use crate::shared::SharedImporter;
 
     use pyo3::prelude::*;

@@ -56,8 +56,11 @@ def _is_extension(module) -> bool:
 
 def _process_wide(ns, name: str, module) -> bool:
     """Modules CPython keeps for the interpreter's lifetime, whoever imported them: the host's
-    own objects (shared), built-ins, and single-phase extension modules (a second load of the same
-    file returns the same object: checked by loading it in a second namespace)."""
+    own objects (shared), built-ins, and single-phase extension modules: a second load of the
+    same file returns the same object, or (when the host lacks it, 3.9) a copy of the first
+    module's dict whose built-in functions are still bound to the first module, which CPython's
+    per-extension cache (`m_copy`) keeps for the life of the process. Checked by loading it in a
+    second namespace."""
     if any(module is m for m in list(sys.modules.values())):
         return True
     if name in sys.builtin_module_names:
@@ -65,7 +68,10 @@ def _process_wide(ns, name: str, module) -> bool:
     if _is_extension(module):
         probe = importspace.Namespace(path=list(ns.path))
         try:
-            return probe.import_module(name) is module
+            again = probe.import_module(name)
+            return again is module or any(
+                getattr(value, "__self__", None) is module for value in vars(again).values()
+            )
         finally:
             probe.close()
     return False
@@ -630,7 +636,7 @@ print(json.dumps(sorted(set(sys.modules) - before)))
 
 # Shared by default and imported by the host's import system when a namespace first needs them
 # and the host has not imported them yet (the documented deviation; see src/shared.rs).
-HOST_IMPORTED_SHARED = ("warnings", "ast", "copyreg")
+HOST_IMPORTED_SHARED = ("warnings", "ast", "copyreg", "threading")
 
 # Pure-Python and C (single- and multi-phase) standard library modules.
 HEAVY = (
@@ -669,7 +675,7 @@ def test_host_import_state_unchanged_in_a_fresh_host(tmp_path):
     pure-Python and C stdlib modules, then closes. The host's sys.modules objects, path,
     meta_path, path_hooks and path_importer_cache are unchanged, during and after. The one
     documented deviation: the default-shared modules the host had not imported (of `warnings`,
-    `ast`, `copyreg`) are imported by the host's import system on first use, and so are exactly
+    `ast`, `copyreg`, `threading`) are imported by the host's import system on first use, and so are exactly
     the modules that host import pulls in (3.11: `warnings`, `ast`, `_ast`; 3.9 and 3.10 add
     `contextlib`, which their `ast` imports; 3.13's host has `warnings` already); nothing else."""
     script = HOST_STATE_SCRIPT.format(

@@ -1,9 +1,11 @@
 """Type stubs for the Rust core of importspace.
 
-Every class here is a pyo3 class: none can be subclassed, hence `@final` throughout (which also
-covers PEP 800's disjoint bases). `Importer`, `PathFinder`, `SharedImporter` and `_NamespacePath`
-cannot be instantiated from Python either (`TypeError: cannot create ... instances`); only the
-engine makes them, so their stubs declare no constructor.
+Every class here is a pyo3 class. `Namespace` and the file loaders can be subclassed
+(`importspace.Namespace` is a Python subclass; Python loader subclasses go through CPython's own
+`get_code`); the others are `@final` (which also covers PEP 800's disjoint bases). `Importer`,
+`PathFinder`, `SharedImporter` and `_NamespacePath` cannot be instantiated from Python
+(`TypeError: cannot create ... instances`); only the engine makes them, so their stubs declare no
+constructor.
 """
 
 import os
@@ -29,6 +31,7 @@ __all__ = [
     "Namespace",
     "_NamespacePath",
     "SharedImporter",
+    "ThreadRedirect",
     "__version__",
 ]
 
@@ -37,7 +40,7 @@ __version__: str
 class NamespaceClosedError(RuntimeError):
     """Raised when a closed namespace is asked to import."""
 
-@final
+@disjoint_base
 class Namespace:
     """An isolated world of modules inside this interpreter."""
 
@@ -57,6 +60,9 @@ class Namespace:
     # Closes the namespace and never suppresses the exception.
     def __exit__(self, *_args: object) -> Literal[False]: ...
     def _live_locks(self) -> int: ...
+    def _adopt(self) -> None: ...
+    @property
+    def _importer(self) -> Importer: ...
     @property
     def closed(self) -> bool: ...
     @property
@@ -88,6 +94,27 @@ class Importer:
         level: int = 0,
     ) -> ModuleType: ...
     def _gcd_import(self, name: str, package: str | None = None, level: int = 0) -> ModuleType: ...
+    # The rest of `importlib._bootstrap`'s entry points, bound to the namespace (the namespace's
+    # `_frozen_importlib` face has them).
+    def _find_and_load(self, name: str, import_: object = None) -> ModuleType: ...
+    def _find_spec(
+        self, name: str, path: Iterable[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None: ...
+    def _exec(self, spec: ModuleSpec, module: ModuleType) -> ModuleType: ...
+    def _load(self, spec: ModuleSpec) -> ModuleType: ...
+    def _load_unlocked(self, spec: ModuleSpec) -> ModuleType: ...
+    def module_from_spec(self, spec: ModuleSpec) -> ModuleType: ...
+    def _handle_fromlist(
+        self,
+        module: ModuleType,
+        fromlist: Iterable[str],
+        import_: object = None,
+        *,
+        recursive: bool = False,
+    ) -> ModuleType: ...
+    def reload(self, module: ModuleType) -> ModuleType: ...
+    @property
+    def _owner(self) -> Namespace | None: ...
 
 @final
 class SharedImporter:
@@ -110,12 +137,18 @@ class PathFinder:
         self, fullname: str, path: Iterable[str], target: ModuleType | None = None
     ) -> ModuleSpec | None: ...
     def invalidate_caches(self) -> None: ...
+    # `importlib.metadata.MetadataPathFinder.find_distributions`, of the namespace's own
+    # `importlib.metadata`.
+    def find_distributions(self, *args: object, **kwargs: object) -> Iterator[object]: ...
 
 @final
 class FileFinder:
     """A finder for the modules of one directory."""
 
-    def __new__(cls, path: str) -> Self: ...
+    # `loader_details`: `(loader_class, suffixes)` pairs, as for importlib's FileFinder.
+    def __new__(cls, path: str, *loader_details: tuple[type, list[str]]) -> Self: ...
+    @classmethod
+    def path_hook(cls, *loader_details: tuple[type, list[str]]) -> FileFinderHook: ...
     @property
     def path(self) -> str: ...
     @property
@@ -165,10 +198,11 @@ class FileLoader:
     def get_filename(self, fullname: str | None = None) -> str: ...
     def get_data(self, path: str) -> bytes: ...
     def is_package(self, fullname: str | None = None) -> bool: ...
+    # From 3.10 an `importlib.readers.FileReader`; `None` on 3.9.
+    def get_resource_reader(self, fullname: str | None = None) -> object | None: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-@final
 class SourceFileLoader(FileLoader):
     """A loader for Python source files."""
 
@@ -182,14 +216,12 @@ class SourceFileLoader(FileLoader):
         self, data: ReadableBuffer | str, path: StrOrBytesPath, *, _optimize: int = ...
     ) -> CodeType: ...
 
-@final
 class SourcelessFileLoader(FileLoader):
     """A loader for `.pyc` files with no source."""
 
     def __new__(cls, fullname: str, path: str) -> Self: ...
     def get_source(self, fullname: str | None = None) -> None: ...
 
-@final
 class ExtensionFileLoader(FileLoader):
     """A loader for C extension modules."""
 
@@ -198,3 +230,10 @@ class ExtensionFileLoader(FileLoader):
     def exec_module(self, module: ModuleType) -> None: ...
     def is_package(self, fullname: str | None = None) -> bool: ...
     def get_source(self, fullname: str | None = None) -> None: ...
+
+@final
+class ThreadRedirect:
+    """While a namespaced extension initialises: that namespace's function on its thread, the
+    original elsewhere."""
+
+    def __call__(self, *args: object, **kwargs: object) -> object: ...
