@@ -675,9 +675,10 @@ def test_host_import_state_unchanged_in_a_fresh_host(tmp_path):
     pure-Python and C stdlib modules, then closes. The host's sys.modules objects, path,
     meta_path, path_hooks and path_importer_cache are unchanged, during and after. The one
     documented deviation: the default-shared modules the host had not imported (of `warnings`,
-    `ast`, `copyreg`, `threading`) are imported by the host's import system on first use, and so are exactly
-    the modules that host import pulls in (3.11: `warnings`, `ast`, `_ast`; 3.9 and 3.10 add
-    `contextlib`, which their `ast` imports; 3.13's host has `warnings` already); nothing else."""
+    `ast`, `copyreg`, `threading`) are imported by the host's import system on first use, and so
+    are exactly the modules that host import pulls in (3.11: `warnings`, `ast`, `_ast`; 3.9 and
+    3.10 add `contextlib`, which their `ast` imports; 3.13's host has `warnings` already);
+    nothing else."""
     script = HOST_STATE_SCRIPT.format(
         modules=HEAVY, path=[str(tmp_path), *STDLIB_DIRS], shared=HOST_IMPORTED_SHARED
     )
