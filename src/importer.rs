@@ -918,7 +918,8 @@ impl Importer {
                     let extension = loader::is_native_extension_loader(loader)
                         || loader.is_instance(rt.host_extension_loader.bind(py))?;
                     let made_before = if extension {
-                        loader::extension_module_made_before(py, spec, &created)?
+                        let maker = self.importer_object(py)?;
+                        loader::extension_module_made_before(py, spec, &created, &maker)?
                     } else {
                         loader::MadeBefore::No
                     };
@@ -926,7 +927,9 @@ impl Importer {
                         loader::MadeBefore::No => {}
                         // A Cython or pyo3 module hands back the module object it made at its
                         // first load, which is bound to that namespace's modules.
-                        loader::MadeBefore::ByANamespace if !loader::is_single_phase(&created) => {
+                        loader::MadeBefore::ByAnotherNamespace
+                            if !loader::is_single_phase(&created) =>
+                        {
                             let name: String = spec.getattr(intern!(py, "name"))?.extract()?;
                             return Err(reinit_refused(
                                 py,

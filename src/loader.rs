@@ -703,7 +703,8 @@ impl ExtensionFileLoader {
 }
 
 /// Which native loader, if any, an object is: lets the engine skip Python-level calls.
-/// Extension modules made by loads in this process: file → weak reference to the module.
+/// Extension modules made by namespaced loads in this process: file → weak references to the
+/// module and to the `Importer` of the namespace it was made for.
 static MADE_EXTENSION_MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
 /// Where the module an extension's create step returned was made before.
@@ -713,16 +714,19 @@ pub enum MadeBefore {
     No,
     /// The host's module of that name (3.9 hands back a single-phase module's one object).
     ByTheHost,
-    /// The very object an earlier namespaced load of the same file made.
-    ByANamespace,
+    /// The very object an earlier load of the same file made for another namespace.
+    ByAnotherNamespace,
+    /// The very object an earlier load of the same file made for this namespace.
+    ByThisNamespace,
 }
 
-/// Classify `created`, the module an extension's create step returned for `spec`, and
-/// remember a new one as made for its file.
+/// Classify `created`, the module an extension's create step returned for `spec` in the
+/// namespace whose `Importer` is `maker`, and remember a new one as made for its file.
 pub fn extension_module_made_before(
     py: Python<'_>,
     spec: &Bound<'_, PyAny>,
     created: &Bound<'_, PyAny>,
+    maker: &Bound<'_, PyAny>,
 ) -> PyResult<MadeBefore> {
     let name = spec.getattr(intern!(py, "name"))?;
     if runtime(py)
@@ -739,13 +743,21 @@ pub fn extension_module_made_before(
     let made = MADE_EXTENSION_MODULES
         .get_or_init(py, || PyDict::new(py).unbind())
         .bind(py);
-    if let Some(weak) = made.get_item(&origin)? {
-        if weak.call0()?.is(created) {
-            return Ok(MadeBefore::ByANamespace);
+    if let Some(record) = made.get_item(&origin)? {
+        let (module, made_for): (Bound<'_, PyAny>, Bound<'_, PyAny>) = record.extract()?;
+        if module.call0()?.is(created) {
+            return Ok(if made_for.call0()?.is(maker) {
+                MadeBefore::ByThisNamespace
+            } else {
+                MadeBefore::ByAnotherNamespace
+            });
         }
     }
-    if let Ok(weak) = pyo3::types::PyWeakrefReference::new(created) {
-        made.set_item(&origin, weak)?;
+    if let (Ok(module), Ok(made_for)) = (
+        pyo3::types::PyWeakrefReference::new(created),
+        pyo3::types::PyWeakrefReference::new(maker),
+    ) {
+        made.set_item(&origin, (module, made_for))?;
     }
     Ok(MadeBefore::No)
 }

@@ -122,6 +122,44 @@ def path_finder_class(finder):
     return PathFinder
 
 
+def _setup_functions(bootstrap, external):
+    """The set-up functions of the two copies. CPython's would rebind the globals of the host's
+    own import system (`_setup(sys, _imp)` sets `_bootstrap.sys`; `_set_bootstrap_module` sets
+    `_bootstrap_external._bootstrap`) and extend the host's `sys.meta_path` and
+    `sys.path_hooks`; these act on the copies and on the `sys` they are given."""
+
+    def bootstrap_setup(sys_module, _imp_module):
+        bootstrap.sys = sys_module
+        bootstrap._imp = _imp_module
+
+    def bootstrap_install(sys_module, _imp_module):
+        bootstrap_setup(sys_module, _imp_module)
+        sys_module.meta_path.append(bootstrap.BuiltinImporter)
+        sys_module.meta_path.append(bootstrap.FrozenImporter)
+
+    def install_external_importers():
+        bootstrap._bootstrap_external = external
+        external_install(bootstrap)
+
+    def set_bootstrap_module(bootstrap_module):
+        external._bootstrap = bootstrap_module
+
+    def external_install(bootstrap_module):
+        set_bootstrap_module(bootstrap_module)
+        loaders = external._get_supported_file_loaders()
+        external.sys.path_hooks.extend([external.FileFinder.path_hook(*loaders)])
+        external.sys.meta_path.append(external.PathFinder)
+
+    bootstrap._setup = bootstrap_setup
+    bootstrap._install = bootstrap_install
+    bootstrap._install_external_importers = install_external_importers
+    external._install = external_install
+    if hasattr(HOST_EXTERNAL, "_set_bootstrap_module"):  # 3.10+
+        external._set_bootstrap_module = set_bootstrap_module
+    else:  # 3.9: `_setup(_bootstrap_module)`
+        external._setup = set_bootstrap_module
+
+
 def bootstrap_faces(importer, namespace_sys, meta_path, builtins_dict):
     """The namespace's `_frozen_importlib` and `_frozen_importlib_external`, as a dict."""
     bootstrap = types.ModuleType("_frozen_importlib")
@@ -151,6 +189,7 @@ def bootstrap_faces(importer, namespace_sys, meta_path, builtins_dict):
     external._get_supported_file_loaders = supported_file_loaders
     external.spec_from_file_location = spec_from_file_location
     external._fix_up_module = fix_up_module
+    _setup_functions(bootstrap, external)
     return {"_frozen_importlib": bootstrap, "_frozen_importlib_external": external}
 
 
