@@ -187,3 +187,27 @@ def test_import_module_bad_names_fail_as_importlib_does(bad):
         ns.import_module(bad)
     assert type(inside.value) is type(native.value)
     assert str(inside.value) == str(native.value)
+
+
+def test_importlib_setup_functions_inside_leave_the_host_alone(namespace):
+    """CPython's test suites call `_bootstrap_external._install(_bootstrap)` and
+    `_bootstrap._install(sys, _imp)`. Inside a namespace they act on the namespace's copies and
+    its `sys`: the host's import system keeps its globals, meta path and path hooks."""
+    import _frozen_importlib
+    import _frozen_importlib_external
+
+    host_bootstrap_of_external = _frozen_importlib_external._bootstrap
+    host_sys_of_bootstrap = _frozen_importlib.sys
+    importlib_inside = namespace.import_module("importlib")
+    bootstrap = importlib_inside._bootstrap
+    assert bootstrap is not _frozen_importlib
+    meta_before, hooks_before = len(namespace.meta_path), len(namespace.path_hooks)
+    importlib_inside._bootstrap_external._install(bootstrap)
+    bootstrap._install(namespace.sys, bootstrap._imp)
+    assert _frozen_importlib_external._bootstrap is host_bootstrap_of_external
+    assert _frozen_importlib.sys is host_sys_of_bootstrap
+    assert len(namespace.meta_path) == meta_before + 3
+    assert len(namespace.path_hooks) == hooks_before + 1
+    assert bootstrap.sys is namespace.sys
+    # The namespace still imports, through the finders the calls added as well.
+    assert namespace.import_module("json").dumps([1]) == "[1]"
