@@ -303,7 +303,8 @@ extern "C" fn restore_pending(_arg: *mut std::ffi::c_void) -> std::ffi::c_int {
 
 /// Put back what `show_for_c_caller` showed. One atomic read when nothing is shown.
 pub fn restore_transient(py: Python<'_>) -> PyResult<()> {
-    if !TRANSIENT_SHOWN.swap(false, Ordering::AcqRel) {
+    // A plain load first: this runs at every `__import__`, and a swap would write each time.
+    if !TRANSIENT_SHOWN.load(Ordering::Acquire) || !TRANSIENT_SHOWN.swap(false, Ordering::AcqRel) {
         return Ok(());
     }
     let Some(transient) = TRANSIENT.get(py) else {

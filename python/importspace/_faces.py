@@ -19,7 +19,6 @@ import os as _host_os
 import posix as _host_posix
 import stat as _stat
 import sys as _host_sys
-import traceback
 import types
 import weakref
 
@@ -392,6 +391,10 @@ def release(importer):
         try:
             func(*args, **kwargs)
         except Exception:
+            # `traceback` is imported only here, when a callback fails, as `atexit` itself
+            # formats the error only then.
+            import traceback
+
             print(
                 f"Exception ignored in atexit callback {func!r} of a closing namespace:",
                 file=_host_sys.stderr,

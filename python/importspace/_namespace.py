@@ -8,7 +8,6 @@ best written with the standard library running inside the namespace: `run_path` 
 import _imp
 import os
 import sys
-import sysconfig
 import weakref
 
 from importspace import _faces, _native
@@ -28,6 +27,8 @@ def _stdlib_top_names():
     if names is not None:
         return set(names)
     # 3.9: the built-ins, plus what the standard library directories hold.
+    import sysconfig
+
     found = set(sys.builtin_module_names)
     suffixes = (".py", *_imp.extension_suffixes())
     paths = sysconfig.get_paths()
