@@ -118,16 +118,51 @@ pub fn active_for(py: Python<'_>, builtins_dict: &Bound<'_, PyDict>) -> bool {
     matches!(innermost(py), Ok(Some(record)) if record.get_item(0).is_ok_and(|b| b.is(builtins_dict)))
 }
 
+/// Record the host's entry for `name` (or its absence) in `records`, the first time only.
+fn remember_host_entry(
+    py: Python<'_>,
+    records: &Bound<'_, PyDict>,
+    host: &Bound<'_, PyDict>,
+    name: &Bound<'_, PyString>,
+) -> PyResult<()> {
+    if !records.contains(name)? {
+        match host.get_item(name)? {
+            Some(previous) => records.set_item(name, (true, previous))?,
+            None => records.set_item(name, (false, py.None()))?,
+        }
+    }
+    Ok(())
+}
+
+/// Put back each recorded host entry (`name → (had, previous)`); the first error, if any.
+fn restore_host_entries(
+    host: &Bound<'_, PyDict>,
+    entries: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>,
+) -> Option<PyErr> {
+    let mut first_error = None;
+    for (name, record) in entries {
+        let restored = record
+            .extract::<(bool, Bound<'_, PyAny>)>()
+            .and_then(|(had, previous)| {
+                if had {
+                    host.set_item(&name, previous)
+                } else if host.contains(&name)? {
+                    host.del_item(&name)
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(err) = restored {
+            first_error.get_or_insert(err);
+        }
+    }
+    first_error
+}
+
 /// Show the namespace's `module` as `name` in the interpreter's modules dict.
 pub fn show(py: Python<'_>, name: &Bound<'_, PyString>, module: &Bound<'_, PyAny>) -> PyResult<()> {
     let host = runtime(py).host_modules(py)?;
-    let saved = records(py).saved.bind(py);
-    if !saved.contains(name)? {
-        match host.get_item(name)? {
-            Some(previous) => saved.set_item(name, (true, previous))?,
-            None => saved.set_item(name, (false, py.None()))?,
-        }
-    }
+    remember_host_entry(py, records(py).saved.bind(py), &host, name)?;
     host.set_item(name, module)
 }
 
@@ -226,23 +261,11 @@ fn undo(py: Python<'_>) -> PyResult<()> {
     let _ = redirects.call_method0(intern!(py, "clear"));
     let host = runtime(py).host_modules(py)?;
     let saved = recs.saved.bind(py);
-    for (name, record) in saved.iter() {
-        let restored = record
-            .extract::<(bool, Bound<'_, PyAny>)>()
-            .and_then(|(had, previous)| {
-                if had {
-                    host.set_item(&name, previous)
-                } else if host.contains(&name)? {
-                    host.del_item(&name)
-                } else {
-                    Ok(())
-                }
-            });
-        if let Err(err) = restored {
-            first_error.get_or_insert(err);
-        }
-    }
+    let entries: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = saved.iter().collect();
     saved.clear();
+    if let Some(err) = restore_host_entries(&host, entries) {
+        first_error.get_or_insert(err);
+    }
     match first_error {
         Some(err) => Err(err),
         None => Ok(()),
@@ -278,12 +301,7 @@ pub fn show_for_c_caller(
     let transient = TRANSIENT
         .get_or_init(py, || PyDict::new(py).unbind())
         .bind(py);
-    if !transient.contains(name)? {
-        match host.get_item(name)? {
-            Some(previous) => transient.set_item(name, (true, previous))?,
-            None => transient.set_item(name, (false, py.None()))?,
-        }
-    }
+    remember_host_entry(py, transient, &host, name)?;
     host.set_item(name, module)?;
     if !TRANSIENT_SHOWN.swap(true, Ordering::AcqRel) {
         // SAFETY: a plain C callback with no argument; it runs with the GIL held.
@@ -314,24 +332,7 @@ pub fn restore_transient(py: Python<'_>) -> PyResult<()> {
     let host = runtime(py).host_modules(py)?;
     let entries: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = transient.iter().collect();
     transient.clear();
-    let mut first_error = None;
-    for (name, record) in entries {
-        let restored = record
-            .extract::<(bool, Bound<'_, PyAny>)>()
-            .and_then(|(had, previous)| {
-                if had {
-                    host.set_item(&name, previous)
-                } else if host.contains(&name)? {
-                    host.del_item(&name)
-                } else {
-                    Ok(())
-                }
-            });
-        if let Err(err) = restored {
-            first_error.get_or_insert(err);
-        }
-    }
-    match first_error {
+    match restore_host_entries(&host, entries) {
         Some(err) => Err(err),
         None => Ok(()),
     }

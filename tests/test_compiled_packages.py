@@ -42,6 +42,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import difftools
 import pytest
 import realpkgs
 
@@ -66,18 +67,8 @@ def _within(path, folder) -> bool:
 
 
 def stdlib_path() -> list[str]:
-    """The host's sys.path without site-packages, the project's folders or the current
-    directory: only the standard library's entries, so that nothing the host has installed can
-    leak into a namespace."""
-    base = Path(sys.base_prefix)
-    return [
-        entry
-        for entry in sys.path
-        if entry
-        and os.path.isabs(entry)
-        and _within(entry, base)
-        and not any(part in ("site-packages", "dist-packages") for part in Path(entry).parts)
-    ]
+    """Only the standard library's entries of the host's sys.path (see `difftools`)."""
+    return difftools.stdlib_dirs()
 
 
 # --- the host's import state ------------------------------------------------------------------

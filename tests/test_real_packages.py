@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import difftools
 import pytest
 import realpkgs
 
@@ -97,15 +98,7 @@ def stdlib_path() -> list[str]:
     """The host's sys.path without site-packages, the project's folders or the current
     directory: only the standard library's entries (the zip, the library, lib-dynload), so that
     the host's own packaging and attrs cannot leak into a namespace."""
-    base = Path(sys.base_prefix)
-    entries = [
-        entry
-        for entry in sys.path
-        if entry
-        and os.path.isabs(entry)
-        and _within(entry, base)
-        and not any(part in ("site-packages", "dist-packages") for part in Path(entry).parts)
-    ]
+    entries = difftools.stdlib_dirs()
     assert STDLIB in [os.path.realpath(e) for e in entries], (STDLIB, sys.path)
     return entries
 

@@ -54,7 +54,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_native
-from difftools import assert_same
+from difftools import STDLIB_DIRS, assert_same
 
 import importspace
 
@@ -65,20 +65,6 @@ except ImportError:
 # The host's importlib.metadata imports helpers (3.13: `_adapters`, `_text`) on first use.
 importlib.metadata.version("pytest")
 
-
-def _stdlib_dirs() -> list[str]:
-    """The host's standard library entries of sys.path (the zip, lib/pythonX.Y, lib-dynload)."""
-    prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix)}
-    return [
-        p
-        for p in sys.path
-        if p
-        and "site-packages" not in p
-        and any(os.path.realpath(p).startswith(prefix + os.sep) for prefix in prefixes)
-    ]
-
-
-STDLIB_DIRS = _stdlib_dirs()
 
 ISOLATED = "isolated"
 SHARED = "shared-stdlib"

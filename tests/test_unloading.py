@@ -30,23 +30,9 @@ import weakref
 from pathlib import Path
 
 import pytest
+from difftools import STDLIB_DIRS
 
 import importspace
-
-
-def _stdlib_dirs() -> list[str]:
-    """The host's standard library entries of sys.path (the zip, lib/pythonX.Y, lib-dynload)."""
-    prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix)}
-    return [
-        p
-        for p in sys.path
-        if p
-        and "site-packages" not in p
-        and any(os.path.realpath(p).startswith(prefix + os.sep) for prefix in prefixes)
-    ]
-
-
-STDLIB_DIRS = _stdlib_dirs()
 
 
 def _is_extension(module) -> bool:
