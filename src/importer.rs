@@ -333,6 +333,9 @@ impl Importer {
             pending.call_method0(intern!(py, "pop"))?;
         }
         let module = loaded?;
+        if crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
+            crate::overlay::show(py, name, &module)?;
+        }
         if !parent.is_empty() {
             let parent_module = self.modules(py)?.get_item(parent)?;
             if let Err(err) = parent_module.setattr(child, &module) {
@@ -476,8 +479,7 @@ impl Importer {
             warn_load_module_fallback(py, &loader)?;
             return self.load_backward_compatible(py, spec, &loader, &name);
         }
-        let extension = loader::is_native_extension_loader(&loader)
-            || loader.is_instance(runtime(py).host_extension_loader.bind(py))?;
+        let extension = loader::is_extension_loader(py, &loader)?;
         if extension {
             let importer = self.importer_object(py)?;
             let builtins_dict = self.builtins_dict.bind(py);
@@ -490,6 +492,7 @@ impl Importer {
                 None
             };
             let loaded = crate::overlay::with_overlay(py, builtins_dict, &importer, || {
+                self.show_loaded(py)?;
                 self.load_module_body(py, spec, &loader, &name)
             })
             .map_err(|err| once_per_process_hint(py, err, &name));
@@ -640,6 +643,24 @@ impl Importer {
             return Ok(None);
         }
         runtime(py).host_modules(py)?.get_item(name)
+    }
+
+    /// Show every module of the namespace in the interpreter's modules dict, for the C code
+    /// of an extension that starts initialising (see `overlay`); each module loaded after is
+    /// shown as it is loaded (`find_and_load_unlocked`).
+    fn show_loaded(&self, py: Python<'_>) -> PyResult<()> {
+        let modules = self.modules(py)?;
+        let Ok(modules) = modules.cast::<PyDict>() else {
+            return Ok(());
+        };
+        for (key, module) in modules.iter() {
+            if let Ok(key) = key.cast::<PyString>() {
+                if !module.is_none() {
+                    crate::overlay::show(py, key, &module)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `__import__`'s owner: this importer as a Python object.
@@ -915,8 +936,7 @@ impl Importer {
             if loader.hasattr(intern!(py, "create_module"))? {
                 let created = loader.call_method1(intern!(py, "create_module"), (spec,))?;
                 if !created.is_none() {
-                    let extension = loader::is_native_extension_loader(loader)
-                        || loader.is_instance(rt.host_extension_loader.bind(py))?;
+                    let extension = loader::is_extension_loader(py, loader)?;
                     let made_before = if extension {
                         let maker = self.importer_object(py)?;
                         loader::extension_module_made_before(py, spec, &created, &maker)?
@@ -1177,42 +1197,8 @@ impl Importer {
         }
     }
 
-    /// Mirrors `PyImport_ImportModuleLevelObject`, the C body of `__import__`; while an
-    /// extension of this namespace initialises on this thread, what it resolved is also shown
-    /// in the interpreter's modules dict (see `overlay`).
+    /// Mirrors `PyImport_ImportModuleLevelObject`, the C body of `__import__`.
     pub fn import_hook<'py>(
-        &self,
-        py: Python<'py>,
-        name: &Bound<'py, PyAny>,
-        globals: Option<&Bound<'py, PyAny>>,
-        fromlist: Option<&Bound<'py, PyAny>>,
-        level: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let result = self.import_hook_inner(py, name, globals, fromlist, level)?;
-        if crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
-            self.show_loaded(py)?;
-        }
-        Ok(result)
-    }
-
-    /// Show every module of the namespace in the interpreter's modules dict, for the C code
-    /// of an initialising extension (see `overlay`).
-    fn show_loaded(&self, py: Python<'_>) -> PyResult<()> {
-        let modules = self.modules(py)?;
-        let Ok(modules) = modules.cast::<PyDict>() else {
-            return Ok(());
-        };
-        for (key, module) in modules.iter() {
-            if let Ok(key) = key.cast::<PyString>() {
-                if !module.is_none() {
-                    crate::overlay::show(py, key, &module)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn import_hook_inner<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
@@ -1777,11 +1763,7 @@ impl Importer {
         import_: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let _ = import_;
-        let module = self.find_and_load(py, name)?;
-        if crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
-            self.show_loaded(py)?;
-        }
-        Ok(module)
+        self.find_and_load(py, name)
     }
 
     /// `_bootstrap._find_spec(name, path, target=None)`, bound to this namespace.

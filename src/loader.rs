@@ -773,6 +773,12 @@ pub fn is_single_phase(module: &Bound<'_, PyAny>) -> bool {
     unsafe { (*def).m_size == -1 }
 }
 
+/// A native or CPython `ExtensionFileLoader`.
+pub fn is_extension_loader(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(is_native_extension_loader(loader)
+        || loader.is_instance(runtime(py).host_extension_loader.bind(py))?)
+}
+
 pub fn is_native_extension_loader(loader: &Bound<'_, PyAny>) -> bool {
     loader.is_instance_of::<ExtensionFileLoader>()
 }

@@ -10,9 +10,9 @@
 //! So while an extension loaded into a namespace runs its create and exec steps, the host gets
 //! short-lived hooks, undone exactly when the last initialising extension (any thread, any
 //! namespace) is done:
-//! - each name the namespace's `__import__` resolves on the initialising thread is shown in
-//!   the interpreter's modules dict with the namespace's module; the host's entry, or its
-//!   absence, is put back afterwards;
+//! - every module of the namespace is shown in the interpreter's modules dict, and so is each
+//!   module the namespace loads meanwhile; the host's entry, or its absence, is put back
+//!   afterwards;
 //! - `_frozen_importlib._find_and_load` becomes a `ThreadRedirect`: on an initialising thread
 //!   it is that namespace's `_find_and_load`, on every other thread the host's function;
 //! - when the running frame's builtins are not the namespace's (host code called
