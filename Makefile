@@ -58,7 +58,7 @@ PYO3_ENV = PYO3_PYTHON="$(VPY)" \
 TEST_ALL_PYS = $(strip $(foreach m,$(SUPPORTED),$(or $(call pyenv_latest,$(m)),$(if $(shell command -v python$(m) 2>/dev/null),$(m)))))
 TEST_ALL_MISSING = $(strip $(foreach m,$(SUPPORTED),$(if $(or $(call pyenv_latest,$(m)),$(shell command -v python$(m) 2>/dev/null)),,$(m))))
 
-.PHONY: help venv build test test-all bench conformance lint fmt clean
+.PHONY: help venv build test test-all bench conformance fuzz lint fmt clean
 
 help:
 	@echo "make venv     PY=$(PY)  create .venv/$(PY) with maturin, pytest, pytest-timeout, ruff"
@@ -68,6 +68,8 @@ help:
 	@echo "make bench    PY=$(PY)  build, then benches/run.py --json bench-results.json"
 	@echo "make conformance PY=$(PY)  build, then conformance/run.py: CPython's import suites,"
 	@echo "                        natively and in a namespace (args: CONFORMANCE_ARGS=\"--diff\")"
+	@echo "make fuzz     PY=$(PY)  the property tests of src/core (tests/core_properties.rs), differential"
+	@echo "                        against CPython, with FUZZ_CASES=$(FUZZ_CASES) cases each (FUZZ_SECONDS bound)"
 	@echo "make lint               cargo fmt --check, clippy -D warnings, ruff check, ruff format --check"
 	@echo "make fmt                cargo fmt, ruff check --fix, ruff format"
 	@echo "make clean              remove target/, .venv/ and built extensions"
@@ -120,6 +122,13 @@ bench: build
 
 # CPython's own import test suites, natively and inside a namespace (see conformance/README.md).
 # Exits 0 when the runner worked, even if tests differ; CONFORMANCE_ARGS=--strict makes differences fail.
+# Fuzzing: proptest runs each property of tests/core_properties.rs FUZZ_CASES times (`cargo test`
+# alone runs 256). The whole run is killed after FUZZ_SECONDS, which fails it.
+FUZZ_CASES ?= 100000
+FUZZ_SECONDS ?= 900
+fuzz: $(STAMP)
+	$(PYO3_ENV) PROPTEST_CASES=$(FUZZ_CASES) timeout $(FUZZ_SECONDS) cargo test --release --test core_properties
+
 conformance: build
 	@if [ ! -f conformance/run.py ]; then echo "error: conformance/run.py does not exist yet" >&2; exit 1; fi
 	"$(VPY)" conformance/run.py $(CONFORMANCE_ARGS)

@@ -218,10 +218,7 @@ impl FileFinder {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "FileFinder({})",
-            crate::core::pyc::python_repr_str(&self.path)
-        )
+        format!("FileFinder({})", crate::errors::repr_str(&self.path))
     }
 }
 

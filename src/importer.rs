@@ -13,8 +13,7 @@ use pyo3::{ffi, intern};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::names;
-use crate::core::pyc::python_repr_str;
-use crate::errors::{import_error, module_not_found, no_module_named, warn};
+use crate::errors::{import_error, module_not_found, no_module_named, repr_str, warn};
 use crate::finder::PathFinder;
 use crate::loader::{
     self, ExtensionFileLoader, FileLoader, SourceFileLoader, SourcelessFileLoader,
@@ -209,9 +208,17 @@ impl Importer {
 
     /// Mirrors `import.c:import_ensure_initialized`: wait for a module another thread is still
     /// initializing.
-    fn ensure_initialized(&self, py: Python<'_>, module: &Bound<'_, PyAny>, name: &str) {
+    fn ensure_initialized(
+        &self,
+        py: Python<'_>,
+        module: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyString>,
+    ) {
         if Self::is_initializing(py, module) {
-            self.locks.wait_until_free(py, name);
+            // A name with lone surrogates has no lock: the engine never loads such a module.
+            if let Ok(name) = name.to_str() {
+                self.locks.wait_until_free(py, name);
+            }
         }
     }
 
@@ -225,7 +232,7 @@ impl Importer {
         let modules = self.modules(py)?;
         if let Some(module) = Self::modules_get(&modules, name)? {
             if !module.is_none() {
-                self.ensure_initialized(py, &module, name.to_str()?);
+                self.ensure_initialized(py, &module, name);
                 return Ok(module);
             }
         }
@@ -239,7 +246,9 @@ impl Importer {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check_open()?;
-        let name_str = name.to_str()?;
+        let name_str = name
+            .to_str()
+            .map_err(|_| crate::errors::unencodable_name_not_found(py, name))?;
         let modules = self.modules(py)?;
         let mut module = Self::modules_get(&modules, name)?;
         let needs_lock = match &module {
@@ -305,7 +314,7 @@ impl Importer {
                     let message = format!(
                         "{}; {} is not a package",
                         no_module_named(name_str),
-                        python_repr_str(parent)
+                        repr_str(parent)
                     );
                     return Err(module_not_found(py, &message, name_str));
                 }
@@ -344,8 +353,8 @@ impl Importer {
                 }
                 let message = format!(
                     "Cannot set an attribute on {} for child module {}",
-                    python_repr_str(parent),
-                    python_repr_str(child)
+                    repr_str(parent),
+                    repr_str(child)
                 );
                 warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
             }
@@ -503,10 +512,7 @@ impl Importer {
             if let Some(stale) = self.foreign_globals(py, &module)? {
                 Self::modules_remove(&self.modules(py)?, &name)?;
                 self.unbind_from_parent(py, &name, &module)?;
-                let detail = format!(
-                    "its globals hold another namespace's {}",
-                    python_repr_str(&stale)
-                );
+                let detail = format!("its globals hold another namespace's {}", repr_str(&stale));
                 return Err(reinit_refused(py, name.to_str()?, &detail));
             }
             return Ok(module);
@@ -1222,7 +1228,22 @@ impl Importer {
         if level < 0 {
             return Err(PyValueError::new_err("level must be >= 0"));
         }
-        let name_str = name.to_str()?;
+        let name_str = match name.to_str() {
+            Ok(text) => text,
+            // Lone surrogates: a plain `import x` can still find `x` in `sys.modules` or fail
+            // with CPython's ModuleNotFoundError; dotted, relative or from-imports of such names
+            // raise the UnicodeEncodeError (compliance.md).
+            Err(err) => {
+                let plain = level == 0
+                    && !name.to_string_lossy().contains('.')
+                    && !fromlist.is_some_and(|f| f.is_truthy().unwrap_or(true));
+                return if plain {
+                    self.import_absolute(py, name)
+                } else {
+                    Err(err)
+                };
+            }
+        };
         let resolved: Bound<'py, PyString> = if level > 0 {
             let package = self.calc_package(py, globals)?;
             let resolved = names::resolve_relative(name_str, &package, level as usize)
@@ -1348,7 +1369,7 @@ impl Importer {
                 else {
                     return Err(import_error(
                         py,
-                        &format!("parent {} not in sys.modules", python_repr_str(parent)),
+                        &format!("parent {} not in sys.modules", repr_str(parent)),
                         Some(parent),
                         None,
                     ));
@@ -1359,10 +1380,7 @@ impl Importer {
             let Some(spec) = spec else {
                 return Err(module_not_found(
                     py,
-                    &format!(
-                        "spec not found for the module {}",
-                        python_repr_str(&name_str)
-                    ),
+                    &format!("spec not found for the module {}", repr_str(&name_str)),
                     &name_str,
                 ));
             };
@@ -1391,7 +1409,7 @@ impl Importer {
         if !matches!(Self::modules_get(&modules, &name)?, Some(m) if m.is(module)) {
             return Err(import_error(
                 py,
-                &format!("module {} not in sys.modules", python_repr_str(&name_str)),
+                &format!("module {} not in sys.modules", repr_str(&name_str)),
                 Some(&name_str),
                 None,
             ));
@@ -1441,8 +1459,8 @@ fn reinit_refused(py: Python<'_>, name: &str, detail: &str) -> PyErr {
             "extension module {} was initialised before in this process and cannot be \
              initialised again for this namespace ({detail}) (importspace: share the host's \
              with Namespace(share=({},)))",
-            python_repr_str(name),
-            python_repr_str(names::head(name))
+            repr_str(name),
+            repr_str(names::head(name))
         ),
         Some(name),
         None,
@@ -1473,7 +1491,7 @@ fn once_per_process_hint(py: Python<'_>, err: PyErr, name: &Bound<'_, PyString>)
         &format!(
             "{message} (importspace: this extension cannot be loaded a second time; \
              share the host's with Namespace(share=({},)))",
-            python_repr_str(&top)
+            repr_str(&top)
         ),
         name.to_str().ok(),
         None,

@@ -39,6 +39,13 @@ mod _native {
 
     use pyo3::prelude::*;
 
+    /// Panics in Rust. It exists for the test that a panic reaches Python as an exception
+    /// (pyo3's `PanicException`, a `BaseException`), never as an abort of the process.
+    #[pyfunction]
+    fn _panic_for_tests(message: &str) {
+        panic!("{message}");
+    }
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))

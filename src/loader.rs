@@ -182,6 +182,7 @@ pub fn cache_settings(py: Python<'_>) -> PyResult<CacheSettings> {
         } else {
             Some(prefix.extract()?)
         },
+        abspath_drops_dot_slash: rt.minor >= 12,
     })
 }
 
@@ -193,21 +194,23 @@ pub fn bytecode_path_for(py: Python<'_>, source_path: &str) -> PyResult<Option<S
     }) {
         Ok(path) => Ok(Some(path)),
         Err(CacheError::NoCacheTag) => Ok(None),
-        Err(CacheError::BadOptimization(level)) => {
-            Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "{} is not alphanumeric",
-                crate::core::pyc::python_repr_str(&level)
-            )))
-        }
+        Err(CacheError::BadOptimization(level)) => Err(pyo3::exceptions::PyValueError::new_err(
+            format!("{} is not alphanumeric", crate::errors::repr_str(&level)),
+        )),
     }
 }
 
 /// A refused pyc header as the exception CPython raises for it.
 fn pyc_error(py: Python<'_>, err: &PycError, name: &str, bytecode_path: &str) -> PyErr {
     if err.is_eof() {
-        PyEOFError::new_err(err.message(name))
+        PyEOFError::new_err(err.message(&crate::errors::repr_str(name)))
     } else {
-        import_error(py, &err.message(name), Some(name), Some(bytecode_path))
+        import_error(
+            py,
+            &err.message(&crate::errors::repr_str(name)),
+            Some(name),
+            Some(bytecode_path),
+        )
     }
 }
 
@@ -224,7 +227,7 @@ fn compile_bytecode<'py>(
     if !code.is_instance_of::<PyCode>() {
         let message = format!(
             "Non-code object in {}",
-            crate::core::pyc::python_repr_str(bytecode_path)
+            crate::errors::repr_str(bytecode_path)
         );
         return Err(import_error(py, &message, Some(name), Some(bytecode_path)));
     }

@@ -65,7 +65,7 @@ impl Drop for ModuleLockGuard<'_> {
 fn lock_repr(name: &str, serial: u64) -> String {
     format!(
         "_ModuleLock({}) at {}",
-        crate::core::pyc::python_repr_str(name),
+        crate::errors::repr_str(name),
         serial
     )
 }
@@ -184,7 +184,9 @@ fn has_deadlock(state: &TableState, wanted: &str, me: ThreadId) -> bool {
         let Some(waiting_for) = state.blocking_on.get(&owner) else {
             return false;
         };
-        let Some(entry) = state.entries.get(waiting_for) else {
+        // A released lock has no owner (CPython sets `owner = None`), even before the thread it
+        // woke has taken it: following the last holder would see a cycle that is not there.
+        let Some(entry) = state.entries.get(waiting_for).filter(|e| e.count > 0) else {
             return false;
         };
         owner = entry.owner;
@@ -195,5 +197,49 @@ fn has_deadlock(state: &TableState, wanted: &str, me: ThreadId) -> bool {
             return false;
         }
         seen.push(owner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(owner: ThreadId, count: usize, waiters: usize) -> LockEntry {
+        LockEntry {
+            owner,
+            count,
+            waiters,
+            serial: 0,
+        }
+    }
+
+    fn two_thread_ids() -> (ThreadId, ThreadId) {
+        let other = std::thread::spawn(|| std::thread::current().id())
+            .join()
+            .expect("the thread runs");
+        (std::thread::current().id(), other)
+    }
+
+    #[test]
+    fn a_cycle_through_held_locks_is_a_deadlock() {
+        let (me, other) = two_thread_ids();
+        let mut state = TableState::default();
+        // `other` holds b and waits for a, which `me` holds; `me` now wants b.
+        state.entries.insert("a".into(), entry(me, 1, 1));
+        state.entries.insert("b".into(), entry(other, 1, 0));
+        state.blocking_on.insert(other, "a".into());
+        assert!(has_deadlock(&state, "b", me));
+    }
+
+    #[test]
+    fn a_released_lock_has_no_owner() {
+        let (me, other) = two_thread_ids();
+        let mut state = TableState::default();
+        // `me` released a (count 0; `other`, waiting for it, has not woken yet). `other` holds
+        // b. `me` wanting b must wait, not see a deadlock through a's last holder.
+        state.entries.insert("a".into(), entry(me, 0, 1));
+        state.entries.insert("b".into(), entry(other, 1, 0));
+        state.blocking_on.insert(other, "a".into());
+        assert!(!has_deadlock(&state, "b", me));
     }
 }

@@ -7,8 +7,7 @@ use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::names;
-use crate::core::pyc::python_repr_str;
-use crate::errors::module_not_found;
+use crate::errors::{module_not_found, repr_str};
 use crate::finder::{FileFinderHook, PathFinder};
 use crate::importer::{import_module_args, make_builtins, Importer};
 use crate::runtime::runtime;
@@ -76,7 +75,7 @@ fn share_names<'py>(
         if name.is_empty() || name.starts_with('.') || name.ends_with('.') {
             return Err(PyValueError::new_err(format!(
                 "invalid module name in share: {}",
-                python_repr_str(name)
+                repr_str(name)
             )));
         }
         names_out.push(name.to_owned());
@@ -102,7 +101,7 @@ impl Namespace {
 
     fn describe(&self) -> String {
         match &self.label {
-            Some(label) => python_repr_str(label),
+            Some(label) => repr_str(label),
             None => "(unnamed)".to_owned(),
         }
     }
@@ -124,7 +123,7 @@ impl Namespace {
         let sys = rt.namespace_sys.bind(py).call0()?.cast_into::<PyModule>()?;
         let state = sys.dict();
         let label = match &name {
-            Some(label) => python_repr_str(label),
+            Some(label) => repr_str(label),
             None => "(unnamed)".to_owned(),
         };
         let builtins = make_builtins(py)?;
@@ -203,7 +202,8 @@ impl Namespace {
     ) -> PyResult<Bound<'py, PyAny>> {
         // An absolute name needs none of `_gcd_import`'s checks beyond being a non-empty str.
         if let Ok(text) = name.cast::<PyString>() {
-            let text_str = text.to_str()?;
+            // Lossy: a name with lone surrogates is still absolute when it starts with no dot.
+            let text_str = text.to_string_lossy();
             if !text_str.is_empty() && !text_str.starts_with('.') {
                 return self.importer(py).get().import_absolute(py, text);
             }
@@ -229,7 +229,7 @@ impl Namespace {
                 None => {
                     return Err(PyImportError::new_err(format!(
                         "no package specified for {} (required for relative module names)",
-                        python_repr_str(name)
+                        repr_str(name)
                     )))
                 }
             };
@@ -265,8 +265,8 @@ impl Namespace {
                         Err(cause) => {
                             let message = format!(
                                 "__path__ attribute not found on {} while trying to find {}",
-                                python_repr_str(parent_name),
-                                python_repr_str(&fullname)
+                                repr_str(parent_name),
+                                repr_str(&fullname)
                             );
                             let err = module_not_found(py, &message, &fullname);
                             err.set_cause(py, Some(cause));

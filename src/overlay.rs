@@ -313,9 +313,7 @@ pub fn show_for_c_caller(
 extern "C" fn restore_pending(_arg: *mut std::ffi::c_void) -> std::ffi::c_int {
     // SAFETY: pending calls run on a thread attached to the interpreter.
     let py = unsafe { Python::assume_attached() };
-    if let Err(err) = restore_transient(py) {
-        err.write_unraisable(py, None);
-    }
+    crate::errors::run_c_callback(py, || restore_transient(py));
     0
 }
 

@@ -37,6 +37,9 @@ __all__ = [
 
 __version__: str
 
+def _panic_for_tests(message: str) -> None:
+    """Panic in Rust: raises pyo3's PanicException (a BaseException), for the boundary test."""
+
 class NamespaceClosedError(RuntimeError):
     """Raised when a closed namespace is asked to import."""
 

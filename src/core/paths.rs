@@ -108,6 +108,9 @@ pub struct CacheSettings {
     pub optimization: String,
     /// `sys.pycache_prefix`.
     pub pycache_prefix: Option<String>,
+    /// 3.12+: a relative directory is made absolute by `_path_abspath`, which drops a leading
+    /// `./`; before, by `_path_join(getcwd(), head)`, which keeps it.
+    pub abspath_drops_dot_slash: bool,
 }
 
 /// Mirrors `importlib._bootstrap_external.cache_from_source` on POSIX.
@@ -145,7 +148,11 @@ pub fn cache_from_source(
             let head = if is_absolute(head) {
                 head
             } else {
-                absolute_head = join2(&cwd(), head);
+                let relative = match settings.abspath_drops_dot_slash {
+                    true => head.strip_prefix("./").unwrap_or(head),
+                    false => head,
+                };
+                absolute_head = join2(&cwd(), relative);
                 &absolute_head
             };
             Ok(join(&[prefix, head.trim_start_matches(SEP), &filename]))
@@ -163,6 +170,7 @@ mod tests {
             cache_tag: Some(tag.to_owned()),
             optimization: opt.to_owned(),
             pycache_prefix: prefix.map(str::to_owned),
+            abspath_drops_dot_slash: false,
         }
     }
 
@@ -208,6 +216,7 @@ mod tests {
             cache_tag: None,
             optimization: String::new(),
             pycache_prefix: None,
+            abspath_drops_dot_slash: true,
         };
         assert_eq!(
             cache_from_source("/p/m.py", &s, || unreachable!()),

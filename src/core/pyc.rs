@@ -31,9 +31,9 @@ pub enum PycError {
 }
 
 impl PycError {
-    /// The message CPython's `_classify_pyc` / `_validate_*_pyc` give for a module `name`.
-    pub fn message(&self, name: &str) -> String {
-        let quoted = python_repr_str(name);
+    /// The message CPython's `_classify_pyc` / `_validate_*_pyc` give for a module whose
+    /// `repr()` is `quoted`.
+    pub fn message(&self, quoted: &str) -> String {
         match self {
             PycError::BadMagic(magic) => {
                 format!("bad magic number in {quoted}: {}", python_repr_bytes(magic))
@@ -135,8 +135,9 @@ pub fn hash_header(magic: &[u8], source_hash: &[u8], check_source: bool) -> Vec<
     out
 }
 
-/// `repr()` of a str as Python prints it, for the ASCII-printable names modules have; other
-/// characters are escaped the way Python escapes them.
+/// `repr()` of a str as Python prints it, exact for ASCII text. Other characters are kept as
+/// they are, where Python escapes those it does not count as printable; the pyo3 edge
+/// (`errors::repr_str`) sends such text to Python's own `repr`.
 pub fn python_repr_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
@@ -257,12 +258,12 @@ mod tests {
     #[test]
     fn messages_match_cpython() {
         assert_eq!(
-            PycError::BadMagic(b"abcd".to_vec()).message("m"),
+            PycError::BadMagic(b"abcd".to_vec()).message("'m'"),
             "bad magic number in 'm': b'abcd'"
         );
-        assert_eq!(PycError::Stale.message("m"), "bytecode is stale for 'm'");
+        assert_eq!(PycError::Stale.message("'m'"), "bytecode is stale for 'm'");
         assert_eq!(
-            PycError::InvalidFlags(4).message("m"),
+            PycError::InvalidFlags(4).message("'m'"),
             "invalid flags 4 in 'm'"
         );
         assert_eq!(
