@@ -370,6 +370,8 @@ impl Importer {
         path: Option<&Bound<'py, PyAny>>,
         target: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        // A closed namespace finds nothing, as it imports nothing (no finder runs again).
+        self.check_open()?;
         let rt = runtime(py);
         let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
         if meta_path.is_none() {

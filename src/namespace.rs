@@ -219,13 +219,19 @@ impl Namespace {
     fn find_spec<'py>(
         &self,
         py: Python<'py>,
-        name: &str,
+        name: &Bound<'py, PyAny>,
         package: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let importer = self.importer(py).get();
-        let fullname = if name.starts_with('.') {
+        // `name.startswith('.')` and then `package.rsplit(...)` on the arguments as given, as
+        // importlib.util does: a name or package that is no str fails as it fails there.
+        let relative = name
+            .call_method1(intern!(py, "startswith"), (".",))?
+            .is_truthy()?;
+        let name = name.cast::<PyString>()?.to_str()?;
+        let fullname = if relative {
             let package = match package.filter(|p| p.is_truthy().unwrap_or(false)) {
-                Some(p) => p.extract::<String>()?,
+                Some(p) => p,
                 None => {
                     return Err(PyImportError::new_err(format!(
                         "no package specified for {} (required for relative module names)",
@@ -234,6 +240,10 @@ impl Namespace {
                 }
             };
             let level = names::leading_dots(name);
+            if !package.is_instance_of::<PyString>() {
+                package.call_method1(intern!(py, "rsplit"), (".", level - 1))?;
+            }
+            let package = package.extract::<String>()?;
             names::resolve_relative(&name[level..], &package, level)
                 .map_err(|e| PyImportError::new_err(e.message()))?
         } else {
