@@ -38,6 +38,7 @@ SUITES = (
     ("test.test_importlib.import_", ()),
     ("test.test_importlib.test_namespace_pkgs", ()),
     ("test.test_importlib.test_threaded_import", ()),
+    ("test.test_importlib.test_locks", ()),
     ("test.test_importlib.test_api", ()),
     ("test.test_pkg", ()),
     ("test.test_pkgutil", ()),

@@ -246,9 +246,17 @@ impl Importer {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check_open()?;
-        let name_str = name
-            .to_str()
-            .map_err(|_| crate::errors::unencodable_name_not_found(py, name))?;
+        let Ok(name_str) = name.to_str() else {
+            // Lone surrogates (`'pkg.\udcff'`): the parent is imported as CPython imports it,
+            // then the name itself is not found (compliance.md).
+            let (parent, _, _): (Bound<'py, PyString>, Bound<'py, PyAny>, Bound<'py, PyAny>) = name
+                .call_method1(intern!(py, "rpartition"), (".",))?
+                .extract()?;
+            if parent.len()? > 0 {
+                self.import_absolute(py, &parent)?;
+            }
+            return Err(crate::errors::unencodable_name_not_found(py, name));
+        };
         let modules = self.modules(py)?;
         let mut module = Self::modules_get(&modules, name)?;
         let needs_lock = match &module {
@@ -401,7 +409,11 @@ impl Importer {
         let target_arg = target.unwrap_or(&none);
         for finder in finders {
             let spec = if let Ok(native) = finder.cast::<PathFinder>() {
-                PathFinder::find(native, name.to_str()?, path)?
+                // A name with lone surrogates matches no file name the native finder lists.
+                match name.to_str() {
+                    Ok(name) => PathFinder::find(native, name, path)?,
+                    Err(_) => None,
+                }
             } else {
                 self.foreign_find_spec(py, &finder, name, path_arg, target_arg)?
             };
@@ -433,7 +445,7 @@ impl Importer {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let rt = runtime(py);
         if let Ok(shared) = finder.cast::<SharedImporter>() {
-            if !shared.get().covers(name.to_str()?) {
+            if !name.to_str().is_ok_and(|name| shared.get().covers(name)) {
                 return Ok(None);
             }
         }
@@ -1232,18 +1244,17 @@ impl Importer {
         }
         let name_str = match name.to_str() {
             Ok(text) => text,
-            // Lone surrogates: a plain `import x` can still find `x` in `sys.modules` or fail
-            // with CPython's ModuleNotFoundError; dotted, relative or from-imports of such names
-            // raise the UnicodeEncodeError (compliance.md).
+            // Lone surrogates: an absolute import finds the name in `sys.modules` or fails with
+            // CPython's ModuleNotFoundError; only a cached dotted or from-import of such a name,
+            // or a relative one, raises the UnicodeEncodeError (compliance.md).
             Err(err) => {
-                let plain = level == 0
-                    && !name.to_string_lossy().contains('.')
+                if level != 0 {
+                    return Err(err);
+                }
+                let module = self.import_absolute(py, name)?;
+                let plain = !name.to_string_lossy().contains('.')
                     && !fromlist.is_some_and(|f| f.is_truthy().unwrap_or(true));
-                return if plain {
-                    self.import_absolute(py, name)
-                } else {
-                    Err(err)
-                };
+                return if plain { Ok(module) } else { Err(err) };
             }
         };
         let resolved: Bound<'py, PyString> = if level > 0 {
@@ -1327,7 +1338,7 @@ impl Importer {
             let abs = names::resolve_relative(name.to_str()?, &package, level as usize)
                 .map_err(|e| PyImportError::new_err(e.message()))?;
             resolved = PyString::new(py, &abs);
-        } else if name.to_str()?.is_empty() {
+        } else if name.len()? == 0 {
             return Err(PyValueError::new_err("Empty module name"));
         }
         self.find_and_load(py, &resolved)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import textwrap
 import warnings
@@ -147,11 +148,6 @@ def test_namespace_methods_bad_names(namespace, root):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="names with lone surrogates raise UnicodeEncodeError in the native machinery "
-    "(PyString.to_str), where CPython looks them up and finds nothing",
-)
 def test_names_with_lone_surrogates(namespace, root):
     differential(
         namespace,
@@ -165,6 +161,43 @@ def test_names_with_lone_surrogates(namespace, root):
         ]
         """,
     )
+
+
+def test_non_printable_names_in_messages(namespace, root):
+    # Messages quote names with repr(): characters Python does not print are escaped.
+    differential(
+        namespace,
+        root,
+        """
+        import importlib
+        result = [
+            outcome(importlib.import_module, name)
+            for name in ["a\\xa0b", "x\\u200by", "caf\\xe9", "t\\U000e0001", "pkg.\\x85"]
+        ] + [outcome(__import__, "pkg.z\\u2028", None, None, None, 0)]
+        """,
+    )
+
+
+def test_a_rust_panic_is_an_exception_not_an_abort(tree):
+    # A panic in Rust reaches Python as pyo3's PanicException (a BaseException), in a child so
+    # that an abort would show as a signal, not kill the test run.
+    code = textwrap.dedent(
+        """
+        import importspace, sys
+        try:
+            importspace._native._panic_for_tests("boom")
+        except BaseException as exc:
+            print(type(exc).__name__, exc, isinstance(exc, Exception))
+        ns = importspace.Namespace(path=sys.path)
+        print(ns.import_module("json").dumps([1]))
+        """
+    )
+    env = dict(os.environ, RUST_BACKTRACE="0")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["PanicException boom False", "[1]"]
 
 
 def test_dunder_import_bad_globals_and_packages(namespace, root):
