@@ -33,6 +33,7 @@ __all__ = [
     "SharedImporter",
     "ThreadRedirect",
     "__version__",
+    "_panic_for_tests",
 ]
 
 __version__: str
