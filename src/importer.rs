@@ -8,7 +8,7 @@ use pyo3::exceptions::{
     PyModuleNotFoundError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyModule, PyString};
+use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
 use pyo3::{ffi, intern};
 use pyo3::{PyTraverseError, PyVisit};
 
@@ -61,6 +61,10 @@ pub struct Importer {
     loading: AtomicUsize,
     /// `importlib._RELOADING`.
     reloading: Py<PyDict>,
+    /// Dotted name → its top-level name, interned: `import a.b.c` returns `a`, and the
+    /// statement passes the same name object each time, so the top name is one identity-hit
+    /// lookup away instead of a new string (and a by-content key comparison) per statement.
+    top_names: Py<PyDict>,
     /// A weak reference to the `Namespace` this importer serves, for `namespace_of`.
     owner: pyo3::sync::PyOnceLock<Py<PyAny>>,
 }
@@ -101,6 +105,7 @@ impl Importer {
             closed: AtomicBool::new(false),
             loading: AtomicUsize::new(0),
             reloading: PyDict::new(py).unbind(),
+            top_names: PyDict::new(py).unbind(),
             owner: pyo3::sync::PyOnceLock::new(),
         }
     }
@@ -232,7 +237,14 @@ impl Importer {
         let modules = self.modules(py)?;
         if let Some(module) = Self::modules_get(&modules, name)? {
             if !module.is_none() {
-                self.ensure_initialized(py, &module, name);
+                // Waiting helps only for a module whose lock this namespace may hold: one it is
+                // loading. While no body runs (`loading == 0`) none is, and the
+                // `__spec__._initializing` reads can be skipped. A module marked by another
+                // import system has no lock here: CPython's `_lock_unlock_module` would take
+                // and drop a free lock for it, which is no wait either.
+                if self.loading.load(Ordering::SeqCst) > 0 {
+                    self.ensure_initialized(py, &module, name);
+                }
                 return Ok(module);
             }
         }
@@ -767,8 +779,11 @@ impl Importer {
             modules.set_item(&name, &module)?;
             Ok(module)
         })();
+        // `_initializing` is cleared before `loading` drops, so that `loading == 0` means no
+        // module this namespace loaded is marked as initialising (see `import_absolute`).
+        let cleared = spec.setattr(intern!(py, "_initializing"), false);
         self.loading.fetch_sub(1, Ordering::SeqCst);
-        spec.setattr(intern!(py, "_initializing"), false)?;
+        cleared?;
         result
     }
 
@@ -1026,7 +1041,21 @@ impl Importer {
         fromlist: &Bound<'py, PyAny>,
         recursive: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        for item in fromlist.try_iter()? {
+        // A statement's fromlist is a tuple: walk it without a Python iterator object.
+        let mut tuple_items;
+        let mut other_items;
+        let items: &mut dyn Iterator<Item = PyResult<Bound<'py, PyAny>>> =
+            match fromlist.cast::<PyTuple>() {
+                Ok(tuple) => {
+                    tuple_items = tuple.iter().map(Ok);
+                    &mut tuple_items
+                }
+                Err(_) => {
+                    other_items = fromlist.try_iter()?;
+                    &mut other_items
+                }
+            };
+        for item in items {
             let item = item?;
             let Ok(x) = item.cast::<PyString>() else {
                 let place = if recursive {
@@ -1051,7 +1080,7 @@ impl Importer {
                 }
                 continue;
             }
-            if module.hasattr(x)? {
+            if has_attr(module, x)? {
                 continue;
             }
             let from_name = format!(
@@ -1217,6 +1246,29 @@ impl Importer {
         }
     }
 
+    /// The interned top-level name `top` of the dotted `name`, from `top_names`.
+    fn top_name<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        top: &str,
+    ) -> PyResult<Bound<'py, PyString>> {
+        /// Beyond this many dotted names (code that builds names at run time), start again.
+        const MAX_TOP_NAMES: usize = 4096;
+        let cache = self.top_names.bind(py);
+        if let Some(found) = cache.get_item(name)? {
+            if let Ok(found) = found.cast_into::<PyString>() {
+                return Ok(found);
+            }
+        }
+        let interned = PyString::intern(py, top);
+        if cache.len() >= MAX_TOP_NAMES {
+            cache.clear();
+        }
+        cache.set_item(name, &interned)?;
+        Ok(interned)
+    }
+
     /// Mirrors `PyImport_ImportModuleLevelObject`, the C body of `__import__`.
     pub fn import_hook<'py>(
         &self,
@@ -1275,10 +1327,11 @@ impl Importer {
         };
         if !has_from {
             if level == 0 || !name_str.is_empty() {
-                match name_str.find('.') {
+                match name_str.bytes().position(|b| b == b'.') {
                     None => Ok(module),
                     Some(dot) if level == 0 => {
-                        let top = self.import_absolute(py, &PyString::new(py, &name_str[..dot]))?;
+                        let top = self.top_name(py, name, &name_str[..dot])?;
+                        let top = self.import_absolute(py, &top)?;
                         if self.loading.load(Ordering::SeqCst) > 0 {
                             self.bind_chain_for_import_from(py, &top, name_str)?;
                         }
@@ -1300,7 +1353,7 @@ impl Importer {
             } else {
                 Ok(module)
             }
-        } else if module.hasattr(intern!(py, "__path__"))? {
+        } else if has_attr(&module, intern!(py, "__path__"))? {
             self.handle_fromlist(py, &module, fromlist.expect("has_from"), false)
         } else {
             Ok(module)
@@ -1527,6 +1580,19 @@ fn is_legacy_zipimporter(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<
 }
 
 /// `obj.__dict__[key]` for an object with an instance dict, without a type walk.
+/// `hasattr(obj, name)`, answered from the module's `__dict__` when `obj` is an exact module
+/// that has the name there: `ModuleType`'s own data descriptors (`__dict__`, `__annotations__`,
+/// `__class__`) give a value for those names too, so the answer is the same, without the generic
+/// attribute lookup through the type.
+fn has_attr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<bool> {
+    if let Ok(module) = obj.cast_exact::<PyModule>() {
+        if module.dict().contains(name)? {
+            return Ok(true);
+        }
+    }
+    obj.hasattr(name)
+}
+
 fn instance_dict_item<'py>(
     obj: &Bound<'py, PyAny>,
     key: &Bound<'py, PyString>,
