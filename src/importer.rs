@@ -445,6 +445,29 @@ impl Importer {
         Ok(None)
     }
 
+    /// False when `FrozenImporter.find_spec` (unchanged) would return None for `name`: it asks
+    /// `_imp.find_frozen` (3.11+) or `_imp.is_frozen` first, and so can be asked here directly,
+    /// without its two Python-level calls per module.
+    fn may_be_frozen(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyResult<bool> {
+        let rt = runtime(py);
+        let class_dict = rt
+            .frozen_importer
+            .bind(py)
+            .getattr(intern!(py, "__dict__"))?;
+        let unchanged = class_dict
+            .get_item(intern!(py, "find_spec"))
+            .is_ok_and(|f| f.is(rt.frozen_find_spec.bind(py)));
+        if !unchanged {
+            return Ok(true);
+        }
+        let answer = rt.is_frozen_query.bind(py).call1((name,))?;
+        Ok(if rt.minor >= 11 {
+            !answer.is_none()
+        } else {
+            answer.is_truthy()?
+        })
+    }
+
     /// A Python-level finder, called under the global import lock as `_find_spec` does; on
     /// 3.9–3.11 a finder with only `find_module` is used through `_find_spec_legacy`.
     fn foreign_find_spec<'py>(
@@ -456,6 +479,9 @@ impl Importer {
         target: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let rt = runtime(py);
+        if finder.is(rt.frozen_importer.bind(py)) && !self.may_be_frozen(py, name)? {
+            return Ok(None);
+        }
         if let Ok(shared) = finder.cast::<SharedImporter>() {
             if !name.to_str().is_ok_and(|name| shared.get().covers(name)) {
                 return Ok(None);
@@ -1211,7 +1237,7 @@ impl Importer {
                 return Err(PyTypeError::new_err("package must be a string"));
             };
             if let Some(spec) = spec {
-                let parent = spec.getattr(intern!(py, "parent"))?;
+                let parent = spec_parent(py, &spec)?;
                 if !package.as_any().eq(&parent)? {
                     // C's `resolve_name` words it without the values `_calc___package__` adds.
                     let message = "__package__ != __spec__.parent";
@@ -1225,7 +1251,7 @@ impl Importer {
             return Ok(package.to_str()?.to_owned());
         }
         if let Some(spec) = spec {
-            let parent = spec.getattr(intern!(py, "parent"))?;
+            let parent = spec_parent(py, &spec)?;
             let Ok(parent) = parent.cast::<PyString>() else {
                 return Err(PyTypeError::new_err("__spec__.parent must be a string"));
             };
@@ -1668,18 +1694,22 @@ pub fn init_module_attrs(
         }
         let _ = module.setattr(intern!(py, "__loader__"), loader);
     }
+    // `parent`, `has_location` and `cached` are properties of `ModuleSpec`; for an exact one they
+    // are computed from its fields here, without a Python-level call each (and `cached`'s
+    // Python `cache_from_source`).
     if missing(intern!(py, "__package__")) {
-        let _ = module.setattr(
-            intern!(py, "__package__"),
-            spec.getattr(intern!(py, "parent"))?,
-        );
+        let _ = module.setattr(intern!(py, "__package__"), spec_parent(py, spec)?);
     }
     let _ = module.setattr(intern!(py, "__spec__"), spec);
     let locations = spec.getattr(intern!(py, "submodule_search_locations"))?;
     if !locations.is_none() && missing(intern!(py, "__path__")) {
         let _ = module.setattr(intern!(py, "__path__"), &locations);
     }
-    if spec.getattr(intern!(py, "has_location"))?.is_truthy()? {
+    let has_location = match exact_spec_field(py, spec, intern!(py, "_set_fileattr")) {
+        Some(located) => located,
+        None => spec.getattr(intern!(py, "has_location"))?,
+    };
+    if has_location.is_truthy()? {
         if missing(intern!(py, "__file__")) {
             let _ = module.setattr(
                 intern!(py, "__file__"),
@@ -1687,13 +1717,75 @@ pub fn init_module_attrs(
             );
         }
         if missing(intern!(py, "__cached__")) {
-            let cached = spec.getattr(intern!(py, "cached"))?;
+            let cached = spec_cached(py, spec)?;
             if !cached.is_none() {
                 let _ = module.setattr(intern!(py, "__cached__"), cached);
             }
         }
     }
     Ok(())
+}
+
+/// A field of an exact `ModuleSpec` from its instance dict (it has no class attribute of that
+/// name), or `None` for any other spec object or a missing field.
+fn exact_spec_field<'py>(
+    py: Python<'py>,
+    spec: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> Option<Bound<'py, PyAny>> {
+    if spec.get_type().is(runtime(py).module_spec.bind(py)) {
+        instance_dict_item(spec, key)
+    } else {
+        None
+    }
+}
+
+/// `spec.parent`. For an exact `ModuleSpec` the property is computed here as it computes it
+/// (the name for a package, else the name's parent), without a Python-level call.
+fn spec_parent<'py>(py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let name = exact_spec_field(py, spec, intern!(py, "name"));
+    let locations = exact_spec_field(py, spec, intern!(py, "submodule_search_locations"));
+    let (Some(name), Some(locations)) = (name, locations) else {
+        return spec.getattr(intern!(py, "parent"));
+    };
+    if !locations.is_none() {
+        return Ok(name);
+    }
+    match name.cast::<PyString>().ok().and_then(|n| n.to_str().ok()) {
+        Some(text) => Ok(PyString::new(py, names::parent(text)).into_any()),
+        None => spec.getattr(intern!(py, "parent")),
+    }
+}
+
+/// `spec.cached`. For an exact `ModuleSpec` the property is computed here as it computes it:
+/// `_cached`, else (with a location) `_get_cached(origin)` — `cache_from_source` for a `.py`
+/// origin, the origin itself for a `.pyc`, else None — stored in `_cached` as the property does.
+fn spec_cached<'py>(py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let cached = exact_spec_field(py, spec, intern!(py, "_cached"));
+    let origin = exact_spec_field(py, spec, intern!(py, "origin"));
+    let located = exact_spec_field(py, spec, intern!(py, "_set_fileattr"));
+    let (Some(cached), Some(origin), Some(located)) = (cached, origin, located) else {
+        return spec.getattr(intern!(py, "cached"));
+    };
+    if !cached.is_none() || origin.is_none() || !located.is_truthy()? {
+        return Ok(cached);
+    }
+    let Some(origin) = origin.cast::<PyString>().ok().and_then(|o| o.to_str().ok()) else {
+        return spec.getattr(intern!(py, "cached"));
+    };
+    let computed = if origin.ends_with(".py") {
+        crate::loader::bytecode_path_for(py, origin)?
+    } else if origin.ends_with(".pyc") {
+        Some(origin.to_owned())
+    } else {
+        None
+    };
+    let value = match computed {
+        Some(path) => PyString::new(py, &path).into_any(),
+        None => py.None().into_bound(py),
+    };
+    spec.setattr(intern!(py, "_cached"), &value)?;
+    Ok(value)
 }
 
 /// `(IMPORT_NAME, IMPORT_FROM, EXTENDED_ARG)` opcodes of this interpreter: checked on 3.9–3.13

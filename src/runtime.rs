@@ -27,6 +27,11 @@ pub struct Runtime {
     pub builtin_importer: Py<PyAny>,
     /// `_frozen_importlib.FrozenImporter`, used as it is in every namespace's meta path.
     pub frozen_importer: Py<PyAny>,
+    /// `FrozenImporter.__dict__['find_spec']` as the interpreter made it: while the class still
+    /// holds this object, its `find_spec` is known to find only what `is_frozen_query` answers.
+    pub frozen_find_spec: Py<PyAny>,
+    /// `_imp.find_frozen` (3.11+, None for a name that is not frozen) or `_imp.is_frozen`.
+    pub is_frozen_query: Py<PyAny>,
     /// `_bootstrap.spec_from_loader`, for legacy `find_module` finders.
     pub spec_from_loader: Py<PyAny>,
     pub imp: Py<PyModule>,
@@ -155,6 +160,15 @@ impl Runtime {
                 .unbind(),
             builtin_importer: bootstrap.getattr("BuiltinImporter")?.unbind(),
             frozen_importer: bootstrap.getattr("FrozenImporter")?.unbind(),
+            frozen_find_spec: bootstrap
+                .getattr("FrozenImporter")?
+                .getattr("__dict__")?
+                .get_item("find_spec")?
+                .unbind(),
+            is_frozen_query: match imp.getattr("find_frozen") {
+                Ok(find_frozen) => find_frozen.unbind(),
+                Err(_) => imp.getattr("is_frozen")?.unbind(),
+            },
             spec_from_loader: bootstrap.getattr("spec_from_loader")?.unbind(),
             create_dynamic: imp.getattr("create_dynamic")?.unbind(),
             exec_dynamic: imp.getattr("exec_dynamic")?.unbind(),
