@@ -19,6 +19,8 @@ SUPPORTED := 3.9 3.10 3.11 3.12 3.13
 DEV_DEPS := "maturin>=1.7,<2" "pytest>=8" "pytest-timeout>=2.3" "ruff>=0.17,<0.18"
 # stubtest runs only once python/importspace/_native.pyi exists (see `lint`).
 STUBTEST_DEPS := "mypy>=1.10"
+# `make bench` draws its chart with matplotlib (any recent one; skipped if it cannot be installed).
+BENCH_DEPS := matplotlib>=3.5
 
 PY_DIRS = $(wildcard python tests benches vendor-importlib conformance)
 
@@ -65,7 +67,9 @@ help:
 	@echo "make build    PY=$(PY)  maturin develop --release into that venv"
 	@echo "make test     PY=$(PY)  build, cargo test, pytest"
 	@echo "make test-all           make test for every available version of: $(SUPPORTED)"
-	@echo "make bench    PY=$(PY)  build, then benches/run.py --json bench-results.json"
+	@echo "make bench    PY=$(PY)  build, then benches/run.py: every corpus of issue 5, ratios to"
+	@echo "                        CPython; bench-results.json and bench-results.png (matplotlib is"
+	@echo "                        installed into the venv; args: BENCH_ARGS=\"--quick\")"
 	@echo "make conformance PY=$(PY)  build, then conformance/run.py: CPython's import suites,"
 	@echo "                        natively and in a namespace (args: CONFORMANCE_ARGS=\"--diff\")"
 	@echo "make fuzz     PY=$(PY)  the property tests of src/core (tests/core_properties.rs), differential"
@@ -116,9 +120,13 @@ test-all:
 	if [ -n "$(TEST_ALL_MISSING)" ]; then echo "skipped (no interpreter found): $(TEST_ALL_MISSING)"; fi; \
 	[ -z "$$failed" ]
 
+# matplotlib only draws the chart: if it cannot be installed, run.py skips the chart and says so.
+# run.py itself installs corpus 4's pinned PyPI packages into .cache/bench-packages/<version>.
 bench: build
 	@if [ ! -f benches/run.py ]; then echo "error: benches/run.py does not exist yet" >&2; exit 1; fi
-	"$(VPY)" benches/run.py --json bench-results.json $(BENCH_ARGS)
+	@"$(VPY)" -c "import matplotlib" 2>/dev/null || "$(VPY)" -m pip install -q "$(BENCH_DEPS)" \
+		|| echo "warning: could not install matplotlib: no chart" >&2
+	"$(VPY)" benches/run.py --json bench-results.json --chart bench-results.png $(BENCH_ARGS)
 
 # CPython's own import test suites, natively and inside a namespace (see conformance/README.md).
 # Exits 0 when the runner worked, even if tests differ; CONFORMANCE_ARGS=--strict makes differences fail.

@@ -8,6 +8,8 @@ Layout under ROOT (defaults: 10 x 10 x 20 = 2,000 modules plus 111 package ``__i
     bench_tree/pkg{i}/sub{j}/mod{k}.py        (constants, functions, classes, intra-tree imports)
     bench_all.py                             (imports every module of the tree)
     bench_cached.py                          (loops of import statements on loaded modules)
+    bench_slice.py                           (imports every module of bench_tree.pkg0: a slice
+                                             of the tree, for the many-namespaces case)
 
 Every module imports other modules of the tree, both relatively and absolutely, so the import
 statements *inside* modules go through the machinery under test. The imports only point at modules
@@ -24,6 +26,10 @@ import os
 TOP = "bench_tree"
 ALL_MODULE = "bench_all"
 CACHED_MODULE = "bench_cached"
+SLICE_MODULE = "bench_slice"
+# The package whose modules bench_slice.py imports (with the top package: 212 modules of the
+# default tree). It must exist for any tree shape.
+SLICE_PACKAGE = f"{TOP}.pkg0"
 
 # The modules that bench_cached.py imports in its loops. They must exist for any tree shape.
 CACHED_ABC = f"{TOP}.pkg0.sub0.mod0"
@@ -38,6 +44,15 @@ def module_names(packages=10, subpackages=10, modules=20):
             names.append(f"{TOP}.pkg{i}.sub{j}")
             names.extend(f"{TOP}.pkg{i}.sub{j}.mod{k}" for k in range(modules))
     return names
+
+
+def slice_names(packages=10, subpackages=10, modules=20):
+    """The modules that bench_slice.py imports: the top package and all of SLICE_PACKAGE."""
+    return [
+        name
+        for name in module_names(packages, subpackages, modules)
+        if name == TOP or name == SLICE_PACKAGE or name.startswith(SLICE_PACKAGE + ".")
+    ]
 
 
 def _module_source(i, j, k):
@@ -119,6 +134,13 @@ def _files(packages, subpackages, modules):
         + f"\nMODULE_COUNT = {len(names)}\n",
     )
     yield f"{CACHED_MODULE}.py", _CACHED_SOURCE.format(abc=CACHED_ABC, top=TOP)
+    in_slice = slice_names(packages, subpackages, modules)
+    yield (
+        f"{SLICE_MODULE}.py",
+        f'"""Imports every module of {SLICE_PACKAGE}, a slice of the benchmark tree."""\n\n'
+        + "".join(f"import {name}\n" for name in in_slice)
+        + f"\nMODULE_COUNT = {len(in_slice)}\n",
+    )
 
 
 # Each loop runs one import statement whose module is already loaded: the cached path that every
