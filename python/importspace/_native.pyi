@@ -33,9 +33,22 @@ __all__ = [
     "SharedImporter",
     "ThreadRedirect",
     "__version__",
+    "clear_code_cache",
+    "code_cache_info",
+    "set_code_cache_limits",
 ]
 
 __version__: str
+
+# The code cache shared by every namespace (src/codecache.rs, docs/decisions.md).
+def clear_code_cache() -> None:
+    """Empty the code cache shared by all namespaces and reset its hit and miss counts."""
+
+def code_cache_info() -> dict[str, int]:
+    """`hits`, `misses`, `entries`, `bytes`, `max_entries` and `max_bytes` of the code cache."""
+
+def set_code_cache_limits(*, max_entries: int | None = None, max_bytes: int | None = None) -> None:
+    """Change the code cache's bounds (`None`: unchanged; `max_entries=0` turns it off)."""
 
 class NamespaceClosedError(RuntimeError):
     """Raised when a closed namespace is asked to import."""
