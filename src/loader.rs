@@ -187,6 +187,11 @@ pub fn cache_settings(py: Python<'_>) -> PyResult<CacheSettings> {
     })
 }
 
+/// `cache_from_source(path)`, with `None` where CPython raises `NotImplementedError`.
+pub fn bytecode_path_for(py: Python<'_>, source_path: &str) -> PyResult<Option<String>> {
+    bytecode_path_with(py, source_path, &cache_settings(py)?)
+}
+
 /// `cache_from_source(path)` under `settings`, with `None` where CPython raises
 /// `NotImplementedError`.
 fn bytecode_path_with(

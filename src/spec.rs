@@ -23,6 +23,14 @@ pub fn file_spec<'py>(
         .bind(py)
         .call((name, loader), Some(&kwargs))?;
     spec.setattr(intern!(py, "_set_fileattr"), true)?;
+    // `ModuleSpec.cached` computes `cache_from_source(origin)` in Python at first access, which
+    // `module_from_spec` makes at once: computed natively here instead. Anything unusual (no
+    // cache tag, an error) is left to the property, which then does exactly what it does natively.
+    if origin.ends_with(".py") {
+        if let Ok(Some(cached)) = crate::loader::bytecode_path_for(py, origin) {
+            spec.setattr(intern!(py, "_cached"), cached)?;
+        }
+    }
     if let Some(dir) = package_dir {
         spec.setattr(
             intern!(py, "submodule_search_locations"),
