@@ -23,7 +23,7 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn from_metadata(meta: &fs::Metadata) -> Stat {
+    pub fn from_metadata(meta: &fs::Metadata) -> Stat {
         let secs = meta.mtime();
         let nanos = meta.mtime_nsec();
         let mtime = secs as f64 + nanos as f64 * 1e-9;
@@ -94,8 +94,9 @@ static TEMP_SERIAL: AtomicU64 = AtomicU64::new(0);
 
 /// Mirrors `_bootstrap_external._write_atomic`: write to `{path}.{n}` opened with
 /// `O_EXCL|O_CREAT|O_WRONLY` and `mode & 0o666`, then `rename` over `path`; on failure the
-/// temporary file is removed. Readers never see a half-written file.
-pub fn write_atomic(path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
+/// temporary file is removed. Readers never see a half-written file. Gives the device and inode
+/// of the file written, so a later `stat()` can tell whether `path` is still that file.
+pub fn write_atomic(path: &str, data: &[u8], mode: u32) -> std::io::Result<(u64, u64)> {
     let serial = TEMP_SERIAL.fetch_add(1, Ordering::Relaxed);
     let temp = format!("{path}.{}{serial}", std::process::id());
     let result = (|| {
@@ -105,8 +106,10 @@ pub fn write_atomic(path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
             .mode(mode & 0o666)
             .open(&temp)?;
         file.write_all(data)?;
+        let meta = file.metadata()?;
         drop(file);
-        fs::rename(&temp, path)
+        fs::rename(&temp, path)?;
+        Ok((meta.dev(), meta.ino()))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);
@@ -116,7 +119,8 @@ pub fn write_atomic(path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
 
 /// Mirrors `SourceFileLoader.set_data`: create the missing directories (giving up quietly when
 /// one cannot be made), then write atomically. Failures are not errors: the pyc is a cache.
-pub fn write_cache_file(path: &str, data: &[u8], mode: u32) {
+/// Gives the device and inode of the file written, or `None` when nothing was written.
+pub fn write_cache_file(path: &str, data: &[u8], mode: u32) -> Option<(u64, u64)> {
     let (mut parent, _) = paths::split(path);
     let mut missing = Vec::new();
     while !parent.is_empty() && !is_dir(parent) {
@@ -130,10 +134,10 @@ pub fn write_cache_file(path: &str, data: &[u8], mode: u32) {
         match fs::create_dir(&made) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(_) => return,
+            Err(_) => return None,
         }
     }
-    let _ = write_atomic(path, data, mode);
+    write_atomic(path, data, mode).ok()
 }
 
 #[cfg(test)]

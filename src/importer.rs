@@ -1672,8 +1672,25 @@ pub fn init_module_attrs(
     module: &Bound<'_, PyAny>,
     overwrite: bool,
 ) -> PyResult<()> {
+    // A plain module's attributes are its dict's entries (its type defines none of these
+    // names, and a fresh module has no `__getattr__`): look there, without the AttributeError
+    // a failed `getattr` formats.
+    let plain = module
+        .get_type()
+        .is(runtime(py).module_type.bind(py))
+        .then(|| module.getattr(intern!(py, "__dict__")).ok())
+        .flatten()
+        .and_then(|d| d.cast_into::<pyo3::types::PyDict>().ok());
     let missing = |attr: &Bound<'_, PyString>| -> bool {
-        overwrite || module.getattr(attr).map(|v| v.is_none()).unwrap_or(true)
+        overwrite
+            || match &plain {
+                Some(dict) if !dict.contains(intern!(py, "__getattr__")).unwrap_or(true) => dict
+                    .get_item(attr)
+                    .ok()
+                    .flatten()
+                    .is_none_or(|v| v.is_none()),
+                _ => module.getattr(attr).map(|v| v.is_none()).unwrap_or(true),
+            }
     };
     if missing(intern!(py, "__name__")) {
         let _ = module.setattr(intern!(py, "__name__"), spec.getattr(intern!(py, "name"))?);

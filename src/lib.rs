@@ -4,6 +4,7 @@
 //! are the pyo3 edge: the `importlib._bootstrap` algorithm (`importer`), the finders, the
 //! loaders, module locks and the public `Namespace`.
 
+mod codecache;
 pub mod core;
 mod errors;
 mod finder;
@@ -22,6 +23,8 @@ use pyo3::prelude::*;
 
 #[pymodule]
 mod _native {
+    #[pymodule_export]
+    use crate::codecache::{clear_code_cache, code_cache_info, set_code_cache_limits};
     #[pymodule_export]
     use crate::finder::{FileFinder, FileFinderHook, PathFinder};
     #[pymodule_export]

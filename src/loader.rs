@@ -9,7 +9,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCode, PyDict, PyString};
 use pyo3::{ffi, intern};
 use pyo3::{PyClass, PyClassInitializer};
+use std::os::unix::fs::MetadataExt;
 
+use crate::codecache;
 use crate::core::paths::{self, CacheError, CacheSettings};
 use crate::core::pyc::{self, PycError, PycKind};
 use crate::core::source;
@@ -188,8 +190,17 @@ pub fn cache_settings(py: Python<'_>) -> PyResult<CacheSettings> {
 
 /// `cache_from_source(path)`, with `None` where CPython raises `NotImplementedError`.
 pub fn bytecode_path_for(py: Python<'_>, source_path: &str) -> PyResult<Option<String>> {
-    let settings = cache_settings(py)?;
-    match paths::cache_from_source(source_path, &settings, || {
+    bytecode_path_with(py, source_path, &cache_settings(py)?)
+}
+
+/// `cache_from_source(path)` under `settings`, with `None` where CPython raises
+/// `NotImplementedError`.
+fn bytecode_path_with(
+    py: Python<'_>,
+    source_path: &str,
+    settings: &CacheSettings,
+) -> PyResult<Option<String>> {
+    match paths::cache_from_source(source_path, settings, || {
         fsio::getcwd(py).unwrap_or_default()
     }) {
         Ok(path) => Ok(Some(path)),
@@ -307,54 +318,277 @@ fn source_hash(py: Python<'_>, data: &Bound<'_, PyBytes>) -> PyResult<Vec<u8>> {
         .extract()
 }
 
-/// Mirrors `SourceLoader.get_code`: use a valid pyc, else compile the source and write the pyc.
+/// What a load from source read and decided, for the code cache.
+#[derive(Default)]
+struct SourceRead<'py> {
+    /// The pyc's bytes, when the load read them (valid or not).
+    pyc: Option<Vec<u8>>,
+    /// The source's bytes, when the load read them.
+    source: Option<Bound<'py, PyBytes>>,
+    /// For code compiled from source: the header of the pyc written (or, with
+    /// `sys.dont_write_bytecode`, that would have been written).
+    write_header: Option<Vec<u8>>,
+    /// The pyc the load wrote.
+    written: Option<WrittenPyc>,
+}
+
+/// A pyc a load wrote: the file's device and inode, and its bytes.
+struct WrittenPyc {
+    dev: u64,
+    ino: u64,
+    data: Vec<u8>,
+}
+
+/// Mirrors `SourceLoader.get_code` with the shared code cache in front: a load whose files and
+/// settings are the same as an earlier one's (in any namespace) gives that load's code object.
+/// See `codecache` for what is compared and why that never serves stale code.
 fn source_get_code<'py>(
     py: Python<'py>,
     name: &str,
     source_path: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let settings = cache_settings(py)?;
+    let bytecode_path = bytecode_path_with(py, source_path, &settings)?;
+    if !codecache::enabled() {
+        let stat = match &bytecode_path {
+            Some(_) => fsio::stat(py, source_path).ok(),
+            None => None,
+        };
+        let mut read = SourceRead::default();
+        return load_source(
+            py,
+            name,
+            source_path,
+            bytecode_path.as_deref(),
+            stat,
+            &mut read,
+        );
+    }
     let rt = runtime(py);
-    let bytecode_path = bytecode_path_for(py, source_path)?;
+    let hash_mode = rt
+        .imp
+        .bind(py)
+        .getattr(intern!(py, "check_hash_based_pycs"))?;
+    let Some(hash_mode) = hash_mode
+        .cast::<PyString>()
+        .ok()
+        .and_then(|mode| mode.to_str().ok())
+        .map(codecache::HashMode::parse)
+    else {
+        // Not a str: the uncached load raises (as importlib) if it meets a hash-based pyc.
+        let stat = match &bytecode_path {
+            Some(_) => fsio::stat(py, source_path).ok(),
+            None => None,
+        };
+        let mut read = SourceRead::default();
+        return load_source(
+            py,
+            name,
+            source_path,
+            bytecode_path.as_deref(),
+            stat,
+            &mut read,
+        );
+    };
+    let seen_at = codecache::now_ns();
+    let (source_meta, pyc_meta) = py.detach(|| {
+        (
+            std::fs::metadata(source_path),
+            bytecode_path.as_deref().map(std::fs::metadata),
+        )
+    });
+    let Ok(source_meta) = source_meta else {
+        // No stat, no pyc (as `get_code` when `path_stats` fails); reading the source decides.
+        let mut read = SourceRead::default();
+        return load_source(
+            py,
+            name,
+            source_path,
+            bytecode_path.as_deref(),
+            None,
+            &mut read,
+        );
+    };
+    let source_stamp = codecache::FileStamp::of(&source_meta);
+    let pyc_stamp = pyc_meta
+        .and_then(Result::ok)
+        .map(|meta| codecache::FileStamp::of(&meta));
+    let validation = codecache::Validation {
+        bytecode_path,
+        optimization: settings.optimization,
+        hash_mode: Some(hash_mode),
+        source: Some(source_stamp),
+        pyc: pyc_stamp,
+    };
+    let kind = codecache::Kind::Source;
+    if let Some(hit) = codecache::lookup(py, kind, source_path, &validation) {
+        if codecache::confirm(py, kind, source_path, &hit, seen_at) {
+            if let (Some(header), Some(bytecode_path)) =
+                (&hit.write_header, &validation.bytecode_path)
+            {
+                // The uncached load would compile and write the pyc again.
+                if !rt.dont_write_bytecode(py)? {
+                    let written =
+                        write_pyc(py, source_path, bytecode_path, header.clone(), &hit.code)?;
+                    if let Some(written) = written {
+                        let code = hit.code.clone();
+                        remember_written(py, source_path, &validation, written, seen_at, code);
+                    }
+                }
+            }
+            return Ok(hit.code);
+        }
+    }
+    let mut read = SourceRead::default();
+    let code = load_source(
+        py,
+        name,
+        source_path,
+        validation.bytecode_path.as_deref(),
+        Some(fsio::Stat::from_metadata(&source_meta)),
+        &mut read,
+    )?;
+    if let Some(written) = read.written {
+        let code = remember_written(py, source_path, &validation, written, seen_at, code);
+        return Ok(code);
+    }
+    let mut racy = codecache::RacyFiles::new(seen_at);
+    let mut size = 0;
+    if let (Some(data), Some(stamp), Some(bytecode_path)) =
+        (read.pyc, &validation.pyc, &validation.bytecode_path)
+    {
+        size = data.len();
+        racy.note(bytecode_path, stamp, || data);
+    }
+    if let Some(source) = &read.source {
+        size = source.as_bytes().len();
+        racy.note(source_path, &source_stamp, || source.as_bytes().to_vec());
+    }
+    let made = codecache::Made {
+        validation,
+        racy,
+        write_header: read.write_header,
+        size,
+    };
+    Ok(codecache::insert(py, kind, source_path, code, made))
+}
+
+/// Mirrors `SourceLoader._cache_bytecode`: write the pyc for `code` after `header`, with the
+/// source's mode plus owner write (`_calc_mode`). Failures are quiet (`None`).
+fn write_pyc(
+    py: Python<'_>,
+    source_path: &str,
+    bytecode_path: &str,
+    mut data: Vec<u8>,
+    code: &Bound<'_, PyAny>,
+) -> PyResult<Option<WrittenPyc>> {
+    data.extend_from_slice(marshal_code(code)?.as_bytes());
+    let mode = fsio::stat(py, source_path)
+        .map(|st| st.mode | 0o200)
+        .unwrap_or(0o666);
+    let written = py.detach(|| fsio::write_cache_file(bytecode_path, &data, mode));
+    Ok(written.map(|(dev, ino)| WrittenPyc { dev, ino, data }))
+}
+
+/// After `written` was written for `code`: the validation under which a load finds that pyc
+/// and, uncached, would unmarshal code equal to `code`. `None` when the pyc path is no longer
+/// the file written (another writer replaced it).
+fn validation_after_write(
+    py: Python<'_>,
+    validation: &codecache::Validation,
+    written: &WrittenPyc,
+) -> Option<codecache::Validation> {
+    let bytecode_path = validation.bytecode_path.as_deref()?;
+    let meta = py.detach(|| std::fs::metadata(bytecode_path)).ok()?;
+    if meta.dev() != written.dev || meta.ino() != written.ino {
+        return None;
+    }
+    Some(codecache::Validation {
+        pyc: Some(codecache::FileStamp::of(&meta)),
+        ..validation.clone()
+    })
+}
+
+/// Remember `code` as the code of the pyc the load just wrote, when that pyc is still there.
+/// Its bytes are kept while its timestamps are too recent to trust, so an edit in place is
+/// still seen.
+fn remember_written<'py>(
+    py: Python<'py>,
+    source_path: &str,
+    validation: &codecache::Validation,
+    written: WrittenPyc,
+    seen_at: i128,
+    code: Bound<'py, PyAny>,
+) -> Bound<'py, PyAny> {
+    let Some(after) = validation_after_write(py, validation, &written) else {
+        return code;
+    };
+    let (Some(bytecode_path), Some(stamp)) = (&after.bytecode_path, &after.pyc) else {
+        return code;
+    };
+    let mut racy = codecache::RacyFiles::new(seen_at);
+    let size = written.data.len();
+    racy.note(bytecode_path, stamp, || written.data);
+    let made = codecache::Made {
+        validation: after,
+        racy,
+        write_header: None,
+        size,
+    };
+    codecache::insert(py, codecache::Kind::Source, source_path, code, made)
+}
+
+/// Mirrors `SourceLoader.get_code`: use a valid pyc, else compile the source and write the pyc.
+/// `stat` is `path_stats(source_path)` (`None` when it failed); `read` is told what was read.
+fn load_source<'py>(
+    py: Python<'py>,
+    name: &str,
+    source_path: &str,
+    bytecode_path: Option<&str>,
+    stat: Option<fsio::Stat>,
+    read: &mut SourceRead<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let rt = runtime(py);
     let mut source_bytes: Option<Bound<'py, PyBytes>> = None;
     let mut source_mtime = None;
     let mut stale_hash: Option<(Option<Vec<u8>>, bool)> = None;
-    if let Some(bytecode_path) = &bytecode_path {
-        if let Ok(st) = fsio::stat(py, source_path) {
-            source_mtime = Some((st.mtime_int, st.size));
-            if let Ok(data) = py.detach(|| std::fs::read(bytecode_path)) {
-                if let Ok(kind) = pyc::classify(&data, &rt.magic) {
-                    let valid = match kind {
-                        PycKind::Timestamp { .. } => {
-                            pyc::validate_timestamp(kind, st.mtime_int, st.size).is_ok()
-                        }
-                        PycKind::Hash { check_source, .. } => {
-                            let mode: String = rt
-                                .imp
-                                .bind(py)
-                                .getattr(intern!(py, "check_hash_based_pycs"))?
-                                .extract()?;
-                            if mode != "never" && (check_source || mode == "always") {
-                                let bytes = PyBytes::new(py, &fsio::read(py, source_path)?);
-                                let hash = source_hash(py, &bytes)?;
-                                source_bytes = Some(bytes);
-                                let ok = pyc::validate_hash(kind, &hash).is_ok();
-                                stale_hash = Some((Some(hash), check_source));
-                                ok
-                            } else {
-                                stale_hash = Some((None, check_source));
-                                true
-                            }
-                        }
-                    };
-                    if valid {
-                        return compile_bytecode(
-                            py,
-                            &data[pyc::HEADER_LEN..],
-                            name,
-                            bytecode_path,
-                            Some(source_path),
-                        );
+    if let (Some(bytecode_path), Some(st)) = (bytecode_path, stat) {
+        source_mtime = Some((st.mtime_int, st.size));
+        if let Ok(data) = py.detach(|| std::fs::read(bytecode_path)) {
+            let data = &*read.pyc.insert(data);
+            if let Ok(kind) = pyc::classify(data, &rt.magic) {
+                let valid = match kind {
+                    PycKind::Timestamp { .. } => {
+                        pyc::validate_timestamp(kind, st.mtime_int, st.size).is_ok()
                     }
+                    PycKind::Hash { check_source, .. } => {
+                        let mode: String = rt
+                            .imp
+                            .bind(py)
+                            .getattr(intern!(py, "check_hash_based_pycs"))?
+                            .extract()?;
+                        if mode != "never" && (check_source || mode == "always") {
+                            let bytes = PyBytes::new(py, &fsio::read(py, source_path)?);
+                            let hash = source_hash(py, &bytes)?;
+                            read.source = Some(bytes.clone());
+                            source_bytes = Some(bytes);
+                            let ok = pyc::validate_hash(kind, &hash).is_ok();
+                            stale_hash = Some((Some(hash), check_source));
+                            ok
+                        } else {
+                            stale_hash = Some((None, check_source));
+                            true
+                        }
+                    }
+                };
+                if valid {
+                    return compile_bytecode(
+                        py,
+                        &data[pyc::HEADER_LEN..],
+                        name,
+                        bytecode_path,
+                        Some(source_path),
+                    );
                 }
             }
         }
@@ -363,14 +597,13 @@ fn source_get_code<'py>(
         Some(bytes) => bytes,
         None => PyBytes::new(py, &fsio::read(py, source_path)?),
     };
+    read.source = Some(source_bytes.clone());
     // The path object stays alive until the pyc is marshalled: natively `co_filename` is the
     // loader's own `path` string, so marshal sees it referenced twice and flags it FLAG_REF.
     let source_path_obj = PyString::new(py, source_path);
     let code = source_to_code(py, source_bytes.as_any(), source_path_obj.as_any(), -1)?;
-    if let (false, Some(bytecode_path), Some((mtime, _))) =
-        (rt.dont_write_bytecode(py)?, &bytecode_path, source_mtime)
-    {
-        let mut data = match &stale_hash {
+    if let (Some(bytecode_path), Some((mtime, _))) = (bytecode_path, source_mtime) {
+        let header = match &stale_hash {
             Some((hash, check_source)) => {
                 let hash = match hash {
                     Some(hash) => hash.clone(),
@@ -380,11 +613,10 @@ fn source_get_code<'py>(
             }
             None => pyc::timestamp_header(&rt.magic, mtime, source_bytes.as_bytes().len() as u64),
         };
-        data.extend_from_slice(marshal_code(&code)?.as_bytes());
-        let mode = fsio::stat(py, source_path)
-            .map(|st| st.mode | 0o200)
-            .unwrap_or(0o666);
-        py.detach(|| fsio::write_cache_file(bytecode_path, &data, mode));
+        read.write_header = Some(header.clone());
+        if !rt.dont_write_bytecode(py)? {
+            read.written = write_pyc(py, source_path, bytecode_path, header, &code)?;
+        }
     }
     Ok(code)
 }
@@ -574,13 +806,56 @@ where
 }
 
 /// Mirrors `SourcelessFileLoader.get_code`: a bad header is an error here, not a recompile.
+/// With the shared code cache in front, keyed by the pyc's `stat()` (see `codecache`).
 fn sourceless_get_code<'py>(
     py: Python<'py>,
     name: &str,
     path: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if !codecache::enabled() {
+        return load_sourceless(py, name, path, fsio::read(py, path)?);
+    }
+    let seen_at = codecache::now_ns();
+    let Ok(meta) = py.detach(|| std::fs::metadata(path)) else {
+        return load_sourceless(py, name, path, fsio::read(py, path)?);
+    };
+    let stamp = codecache::FileStamp::of(&meta);
+    let validation = codecache::Validation {
+        bytecode_path: None,
+        optimization: String::new(),
+        hash_mode: None,
+        source: None,
+        pyc: Some(stamp),
+    };
+    let kind = codecache::Kind::Sourceless;
+    if let Some(hit) = codecache::lookup(py, kind, path, &validation) {
+        if codecache::confirm(py, kind, path, &hit, seen_at) {
+            return Ok(hit.code);
+        }
+    }
     let data = fsio::read(py, path)?;
-    pyc::classify(&data, &runtime(py).magic).map_err(|e| pyc_error(py, &e, name, path))?;
+    let code = load_sourceless(py, name, path, &data)?;
+    let mut racy = codecache::RacyFiles::new(seen_at);
+    let size = data.len();
+    racy.note(path, &stamp, || data);
+    let made = codecache::Made {
+        validation,
+        racy,
+        write_header: None,
+        size,
+    };
+    Ok(codecache::insert(py, kind, path, code, made))
+}
+
+/// The uncached `SourcelessFileLoader.get_code` over the pyc's bytes.
+fn load_sourceless<'py>(
+    py: Python<'py>,
+    name: &str,
+    path: &str,
+    data: impl AsRef<[u8]>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let data = data.as_ref();
+    pyc::classify(data, &runtime(py).magic).map_err(|e| pyc_error(py, &e, name, path))?;
     compile_bytecode(py, &data[pyc::HEADER_LEN..], name, path, None)
 }
 

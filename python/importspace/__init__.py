@@ -14,6 +14,9 @@ from importspace._native import (
     SourceFileLoader,
     SourcelessFileLoader,
     __version__,
+    clear_code_cache,
+    code_cache_info,
+    set_code_cache_limits,
 )
 
 __all__ = [
@@ -28,5 +31,8 @@ __all__ = [
     "SourceFileLoader",
     "SourcelessFileLoader",
     "__version__",
+    "clear_code_cache",
+    "code_cache_info",
     "namespace_of",
+    "set_code_cache_limits",
 ]

@@ -34,12 +34,25 @@ __all__ = [
     "ThreadRedirect",
     "__version__",
     "_panic_for_tests",
+    "clear_code_cache",
+    "code_cache_info",
+    "set_code_cache_limits",
 ]
 
 __version__: str
 
 def _panic_for_tests(message: str) -> None:
     """Panic in Rust: raises pyo3's PanicException (a BaseException), for the boundary test."""
+
+# The code cache shared by every namespace (src/codecache.rs, docs/decisions.md).
+def clear_code_cache() -> None:
+    """Empty the code cache shared by all namespaces and reset its hit and miss counts."""
+
+def code_cache_info() -> dict[str, int]:
+    """`hits`, `misses`, `entries`, `bytes`, `max_entries` and `max_bytes` of the code cache."""
+
+def set_code_cache_limits(*, max_entries: int | None = None, max_bytes: int | None = None) -> None:
+    """Change the code cache's bounds (`None`: unchanged; `max_entries=0` turns it off)."""
 
 class NamespaceClosedError(RuntimeError):
     """Raised when a closed namespace is asked to import."""
