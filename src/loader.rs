@@ -554,7 +554,7 @@ fn load_source<'py>(
     let mut stale_hash: Option<(Option<Vec<u8>>, bool)> = None;
     if let (Some(bytecode_path), Some(st)) = (bytecode_path, stat) {
         source_mtime = Some((st.mtime_int, st.size));
-        if let Ok(data) = py.detach(|| std::fs::read(bytecode_path)) {
+        if let Ok(data) = py.detach(|| fsio::read_whole(bytecode_path)) {
             let data = &*read.pyc.insert(data);
             if let Ok(kind) = pyc::classify(data, &rt.magic) {
                 let valid = match kind {
