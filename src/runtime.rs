@@ -59,6 +59,11 @@ pub struct Runtime {
     pub zip_import_hook: Py<PyAny>,
     /// `importspace._sys.NamespaceSys`, the class of each namespace's `sys`.
     pub namespace_sys: Py<PyAny>,
+    /// `importspace._loaders.load_in_own_frame`: runs a load in a small frame (tracemalloc).
+    pub load_in_own_frame: Py<PyAny>,
+    /// tracemalloc was started with the interpreter (`-X tracemalloc`, `PYTHONTRACEMALLOC`),
+    /// which need not import `_tracemalloc`.
+    tracemalloc_at_startup: bool,
 }
 
 static RUNTIME: PyOnceLock<Runtime> = PyOnceLock::new();
@@ -192,6 +197,19 @@ impl Runtime {
             namespace_sys: host_import(py, "importspace._sys")?
                 .getattr("NamespaceSys")?
                 .unbind(),
+            load_in_own_frame: host_import(py, "importspace._loaders")?
+                .getattr("load_in_own_frame")?
+                .unbind(),
+            tracemalloc_at_startup: {
+                let from_option = sys.getattr("_xoptions")?.contains("tracemalloc")?;
+                let ignore_env: bool = sys
+                    .getattr("flags")?
+                    .getattr("ignore_environment")?
+                    .is_truthy()?;
+                let from_env = !ignore_env
+                    && std::env::var_os("PYTHONTRACEMALLOC").is_some_and(|v| !v.is_empty());
+                from_option || from_env
+            },
         })
     }
 
@@ -202,6 +220,22 @@ impl Runtime {
             .bind(py)
             .getattr("modules")?
             .cast_into::<PyDict>()?)
+    }
+
+    /// Whether tracemalloc traces now: `_tracemalloc.is_tracing()` once something imported it,
+    /// else whether it was started with the interpreter.
+    pub fn tracemalloc_is_tracing(&self, py: Python<'_>) -> bool {
+        let module = self
+            .host_modules(py)
+            .ok()
+            .and_then(|modules| modules.get_item("_tracemalloc").ok().flatten());
+        match module {
+            Some(module) => module
+                .call_method0("is_tracing")
+                .and_then(|t| t.is_truthy())
+                .unwrap_or(false),
+            None => self.tracemalloc_at_startup,
+        }
     }
 
     /// `sys.dont_write_bytecode`, read at each call as importlib does.

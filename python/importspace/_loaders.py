@@ -25,3 +25,13 @@ class NamespaceLoader(_frozen_importlib_external._NamespaceLoader):
 NamespaceLoader.__name__ = NamespaceLoader.__qualname__ = (
     _frozen_importlib_external._NamespaceLoader.__name__
 )
+
+
+def load_in_own_frame(find_and_load, name):
+    """Run one module load (`Importer._find_and_load_here`) from this small frame.
+
+    Used only while tracemalloc traces: it gives each allocation the line number of the
+    innermost Python frame, and without this frame that would be the importing module's body,
+    whose line table is walked once per allocation (docs/performance.md, "Known cost").
+    """
+    return find_and_load(name)
