@@ -269,7 +269,11 @@ impl Importer {
                     .is_ok_and(|i| std::ptr::eq(i.get(), self));
                 if is_self {
                     let load = importer.getattr(intern!(py, "_find_and_load_here"))?;
-                    return runtime(py).load_in_own_frame.bind(py).call1((load, name));
+                    return runtime(py)
+                        .load_in_own_frame
+                        .bind(py)
+                        .call1((load, name))
+                        .map_err(|err| without_own_frame(py, err));
                 }
             }
         }
@@ -1306,6 +1310,10 @@ impl Importer {
     ) -> PyResult<Bound<'py, PyString>> {
         /// Beyond this many dotted names (code that builds names at run time), start again.
         const MAX_TOP_NAMES: usize = 4096;
+        if !name.is_exact_instance_of::<PyString>() {
+            // A str subclass may hash and compare as it likes: no cache for it.
+            return Ok(PyString::intern(py, top));
+        }
         let cache = self.top_names.bind(py);
         if let Some(found) = cache.get_item(name)? {
             if let Ok(found) = found.cast_into::<PyString>() {
@@ -1766,6 +1774,28 @@ pub fn init_module_attrs(
         }
     }
     Ok(())
+}
+
+/// `err` without the traceback entry of the `load_in_own_frame` frame it came through: tracebacks of failed imports look the same with tracemalloc on and off (CPython
+/// leaves its own importlib frames out of them too).
+fn without_own_frame(py: Python<'_>, err: PyErr) -> PyErr {
+    if let Some(tb) = err.traceback(py) {
+        let is_own_frame = tb
+            .getattr(intern!(py, "tb_frame"))
+            .and_then(|f| f.getattr(intern!(py, "f_code")))
+            .and_then(|c| c.getattr(intern!(py, "co_name")))
+            .is_ok_and(|n| n.eq("load_in_own_frame").unwrap_or(false));
+        if is_own_frame {
+            if let Ok(next) = tb.getattr(intern!(py, "tb_next")) {
+                let value = err.value(py).clone();
+                if value.setattr(intern!(py, "__traceback__"), next).is_ok() {
+                    // Rebuilt from the value: a `PyErr` may keep its traceback apart from it.
+                    return PyErr::from_value(value.into_any());
+                }
+            }
+        }
+    }
+    err
 }
 
 /// A field of an exact `ModuleSpec` from its instance dict (it has no class attribute of that

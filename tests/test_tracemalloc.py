@@ -54,3 +54,38 @@ def test_a_load_has_its_own_frame_under_tracemalloc(tree, how):
     # line keeps only what `import` itself allocates there (the binding), if anything.
     assert in_own_frame > 20
     assert in_importer < in_own_frame
+
+
+def test_failed_import_tracebacks_are_the_same_under_tracemalloc(tree):
+    # The load's own frame is left out of the traceback, as CPython leaves out importlib's.
+    root = tree(
+        {"importer_mod.py": "import broken_mod\n", "broken_mod.py": "x = 1\nraise KeyError(x)\n"}
+    )
+    script = textwrap.dedent(
+        """
+        import sys, traceback
+        sys.dont_write_bytecode = True
+        import importspace
+        if sys.argv[2] == "on":
+            import tracemalloc
+            tracemalloc.start()
+        ns = importspace.Namespace(path=[sys.argv[1]])
+        try:
+            ns.import_module("importer_mod")
+        except KeyError as exc:
+            print([(f.name, f.lineno) for f in traceback.extract_tb(exc.__traceback__)])
+        """
+    )
+    outputs = []
+    for state in ("off", "on"):
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(root), state],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout)
+    assert outputs[0] == outputs[1]
+    assert "load_in_own_frame" not in outputs[1]
+    assert "('<module>', 2)" in outputs[1]
