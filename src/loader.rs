@@ -349,20 +349,20 @@ fn source_get_code<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let settings = cache_settings(py)?;
     let bytecode_path = bytecode_path_with(py, source_path, &settings)?;
-    if !codecache::enabled() {
-        let stat = match &bytecode_path {
-            Some(_) => fsio::stat(py, source_path).ok(),
-            None => None,
-        };
-        let mut read = SourceRead::default();
-        return load_source(
+    // The load as it is without the cache: `path_stats` only when there is a pyc to check.
+    let uncached = |bytecode_path: Option<&str>| {
+        let stat = bytecode_path.and_then(|_| fsio::stat(py, source_path).ok());
+        load_source(
             py,
             name,
             source_path,
-            bytecode_path.as_deref(),
+            bytecode_path,
             stat,
-            &mut read,
-        );
+            &mut SourceRead::default(),
+        )
+    };
+    if !codecache::enabled() {
+        return uncached(bytecode_path.as_deref());
     }
     let rt = runtime(py);
     let hash_mode = rt
@@ -376,19 +376,7 @@ fn source_get_code<'py>(
         .map(codecache::HashMode::parse)
     else {
         // Not a str: the uncached load raises (as importlib) if it meets a hash-based pyc.
-        let stat = match &bytecode_path {
-            Some(_) => fsio::stat(py, source_path).ok(),
-            None => None,
-        };
-        let mut read = SourceRead::default();
-        return load_source(
-            py,
-            name,
-            source_path,
-            bytecode_path.as_deref(),
-            stat,
-            &mut read,
-        );
+        return uncached(bytecode_path.as_deref());
     };
     let seen_at = codecache::now_ns();
     let (source_meta, pyc_meta) = py.detach(|| {

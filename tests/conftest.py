@@ -61,6 +61,18 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 
 
 @pytest.fixture
+def write_bytecode(monkeypatch):
+    """`sys.dont_write_bytecode = False` for the test (the environment may set it)."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+
+
+@pytest.fixture
+def no_bytecode(monkeypatch):
+    """`sys.dont_write_bytecode = True` for the test."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+
+
+@pytest.fixture
 def tree(tmp_path):
     """A builder: `tree({'pkg/__init__.py': '...'})` writes files under tmp_path and returns it."""
 

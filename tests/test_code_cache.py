@@ -42,16 +42,6 @@ def fresh_cache():
     importspace.clear_code_cache()
 
 
-@pytest.fixture
-def write_bytecode(monkeypatch):
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-
-
-@pytest.fixture
-def no_bytecode(monkeypatch):
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
-
-
 @contextmanager
 def namespace(root: Path):
     ns = importspace.Namespace(path=[str(root)])

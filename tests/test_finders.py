@@ -62,11 +62,6 @@ def find_specs_in(ns: importspace.Namespace, names: list[str]) -> list:
     return [scope["describe"](ns.find_spec(n)) for n in names]
 
 
-@pytest.fixture
-def no_bytecode(monkeypatch):
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
-
-
 # ---------------------------------------------------------------- what a directory offers
 
 

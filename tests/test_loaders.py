@@ -174,16 +174,6 @@ else:
     )
 
 
-@pytest.fixture
-def write_bytecode(monkeypatch):
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-
-
-@pytest.fixture
-def no_bytecode(monkeypatch):
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
-
-
 def pyc_header(flags: int, word1: bytes, word2: bytes = b"") -> bytes:
     return MAGIC + flags.to_bytes(4, "little") + word1 + word2
 
