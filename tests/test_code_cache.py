@@ -250,6 +250,16 @@ def test_reload_sees_an_edit(tree, no_bytecode):
         assert ns.reload(module).VALUE == "two"
 
 
+def compile_hash_pyc(source, checked):
+    """Write `source`'s pyc as a hash-based one, checked or unchecked."""
+    invalidation = (
+        py_compile.PycInvalidationMode.CHECKED_HASH
+        if checked
+        else py_compile.PycInvalidationMode.UNCHECKED_HASH
+    )
+    py_compile.compile(str(source), invalidation_mode=invalidation, doraise=True)
+
+
 @pytest.mark.parametrize("checked", [True, False], ids=["checked", "unchecked"])
 @pytest.mark.parametrize("mode", HASH_MODES)
 def test_hash_pycs_with_source_edited_between_namespaces(
@@ -257,12 +267,7 @@ def test_hash_pycs_with_source_edited_between_namespaces(
 ):
     root = tree({"m.py": module_text("old")})
     source = root / "m.py"
-    invalidation = (
-        py_compile.PycInvalidationMode.CHECKED_HASH
-        if checked
-        else py_compile.PycInvalidationMode.UNCHECKED_HASH
-    )
-    py_compile.compile(str(source), invalidation_mode=invalidation, doraise=True)
+    compile_hash_pyc(source, checked)
     monkeypatch.setattr(_imp, "check_hash_based_pycs", mode)
     assert load(root, "m").VALUE == "old"
     source.write_text(module_text("new"))
@@ -285,12 +290,7 @@ def test_hash_mode_changed_between_namespaces(tree, write_bytecode, monkeypatch,
     """The files stay as they are; only `check_hash_based_pycs` changes."""
     root = tree({"m.py": module_text("old")})
     source = root / "m.py"
-    invalidation = (
-        py_compile.PycInvalidationMode.CHECKED_HASH
-        if checked
-        else py_compile.PycInvalidationMode.UNCHECKED_HASH
-    )
-    py_compile.compile(str(source), invalidation_mode=invalidation, doraise=True)
+    compile_hash_pyc(source, checked)
     source.write_text(module_text("new"))
     for mode in ["never", "default", "always", "never"]:
         monkeypatch.setattr(_imp, "check_hash_based_pycs", mode)
