@@ -218,20 +218,22 @@ impl Runtime {
         Ok(self
             .host_sys
             .bind(py)
-            .getattr("modules")?
+            .getattr(pyo3::intern!(py, "modules"))?
             .cast_into::<PyDict>()?)
     }
 
     /// Whether tracemalloc traces now: `_tracemalloc.is_tracing()` once something imported it,
     /// else whether it was started with the interpreter.
     pub fn tracemalloc_is_tracing(&self, py: Python<'_>) -> bool {
-        let module = self
-            .host_modules(py)
-            .ok()
-            .and_then(|modules| modules.get_item("_tracemalloc").ok().flatten());
+        let module = self.host_modules(py).ok().and_then(|modules| {
+            modules
+                .get_item(pyo3::intern!(py, "_tracemalloc"))
+                .ok()
+                .flatten()
+        });
         match module {
             Some(module) => module
-                .call_method0("is_tracing")
+                .call_method0(pyo3::intern!(py, "is_tracing"))
                 .and_then(|t| t.is_truthy())
                 .unwrap_or(false),
             None => self.tracemalloc_at_startup,
