@@ -3,14 +3,13 @@
     python -I -S benches/kth_split.py TREE [--namespaces 10]
 
 TREE is a folder written by ``benches/gen_tree.py`` (with pycs: run this once first, and it
-writes them). With garbage collection off, this prints three medians of milliseconds per import
-of ``bench_slice``:
+writes them). With garbage collection off, this prints milliseconds per import of ``bench_slice``:
 
-- the first namespace;
-- the later namespaces, whose code objects come from the shared code cache;
-- the same code objects executed into fresh module objects by a minimal Python ``__import__``
-  (absolute and relative names, fromlists; no finding, ``stat``, spec or lock): what any importer
-  must at least pay once the code is in memory.
+- the first namespace's;
+- the median of the later namespaces', whose code objects come from the shared code cache;
+- the median of the same code objects executed into fresh module objects by a minimal Python
+  ``__import__`` (absolute and relative names, fromlists; no finding, ``stat``, spec or lock):
+  what any importer must at least pay once the code is in memory.
 
 The difference between the last two is the machinery of a later namespace.
 """
@@ -23,10 +22,11 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
-import importspace  # noqa: E402
+BENCHES = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [BENCHES, os.path.join(BENCHES, "..", "python")]
+from gen_tree import SLICE_MODULE  # noqa: E402
 
-SLICE_MODULE = "bench_slice"
+import importspace  # noqa: E402
 
 
 def timed(action):
