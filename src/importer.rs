@@ -570,39 +570,149 @@ impl Importer {
             warn_load_module_fallback(py, &loader)?;
             return self.load_backward_compatible(py, spec, &loader, &name);
         }
-        let extension = loader::is_extension_loader(py, &loader)?;
-        if extension {
-            let importer = self.importer_object(py)?;
-            let builtins_dict = self.builtins_dict.bind(py);
-            let prefix = format!("{}.", name.to_str()?);
-            // The outermost extension load takes a copy of the host's modules, to reclaim what
-            // the extension's C code put there itself.
-            let host_before = if crate::overlay::depth() == 0 {
-                Some(runtime(py).host_modules(py)?.copy()?)
-            } else {
-                None
-            };
-            let loaded = crate::overlay::with_overlay(py, builtins_dict, &importer, || {
-                self.show_loaded(py)?;
-                self.load_module_body(py, spec, &loader, &name)
-            })
-            .map_err(|err| once_per_process_hint(py, err, &name));
-            if let Some(host_before) = host_before {
-                self.reclaim_added_modules(py, &prefix, &host_before)?;
+        match name.to_str()? {
+            "_pickle" => return self.load_pickle_face(py, spec, &loader, &name),
+            "_json" if matches!(runtime(py).minor, 10 | 11) => {
+                return self.load_json_face(py, spec, &loader, &name)
             }
-            let module = loaded?;
-            if let Some(stale) = self.foreign_globals(py, &module)? {
-                Self::modules_remove(&self.modules(py)?, &name)?;
-                self.unbind_from_parent(py, &name, &module)?;
-                let detail = format!("its globals hold another namespace's {}", repr_str(&stale));
-                return Err(reinit_refused(py, name.to_str()?, &detail));
-            }
-            return Ok(module);
+            _ => {}
+        }
+        if loader::is_extension_loader(py, &loader)? {
+            return self.load_extension(py, spec, &loader, &name);
         }
         if name.to_str()? == "types" {
             return self.load_types_module(py, spec, &loader, &name);
         }
         self.load_module_body(py, spec, &loader, &name)
+    }
+
+    /// An extension module's create and exec steps, with what its C code sees set to the
+    /// namespace (`overlay`), what it put in the interpreter's `sys.modules` reclaimed, and a
+    /// load refused when the module was initialised against another namespace.
+    fn load_extension<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let importer = self.importer_object(py)?;
+        let builtins_dict = self.builtins_dict.bind(py);
+        let prefix = format!("{}.", name.to_str()?);
+        // The outermost extension load takes a copy of the host's modules, to reclaim what
+        // the extension's C code put there itself.
+        let host_before = if crate::overlay::depth() == 0 {
+            Some(runtime(py).host_modules(py)?.copy()?)
+        } else {
+            None
+        };
+        let loaded = crate::overlay::with_overlay(py, builtins_dict, &importer, || {
+            self.show_loaded(py)?;
+            self.load_module_body(py, spec, loader, name)
+        })
+        .map_err(|err| once_per_process_hint(py, err, name));
+        if let Some(host_before) = host_before {
+            self.reclaim_added_modules(py, &prefix, &host_before)?;
+        }
+        let module = loaded?;
+        if let Some(stale) = self.foreign_globals(py, &module)? {
+            Self::modules_remove(&self.modules(py)?, name)?;
+            self.unbind_from_parent(py, name, &module)?;
+            let detail = format!("its globals hold another namespace's {}", repr_str(&stale));
+            return Err(reinit_refused(py, name.to_str()?, &detail));
+        }
+        Ok(module)
+    }
+
+    /// The namespace's `_pickle`: CPython's C pickler behind a face whose entry points run
+    /// under a frame of the namespace, so the C code's `PyImport_Import` finds the namespace's
+    /// modules (`importspace/_pickle_face.py`). 3.9-3.11's `_pickle` is a single-phase module
+    /// with one state per process (`PyState_FindModule`): the face wraps the instance the
+    /// host's import initialises, so that state never holds a namespace's `copyreg`
+    /// registries. From 3.12 each namespace initialises its own instance.
+    fn load_pickle_face<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let rt = runtime(py);
+        let (c_pickle, state_dispatch_table) = if rt.minor <= 11 {
+            let host = rt.host_modules(py)?;
+            let c_pickle = match host.get_item(name)? {
+                Some(c_pickle) => c_pickle,
+                None => {
+                    // Initialised by the host's import, then taken back out of the host's
+                    // `sys.modules` with what it imported (`_compat_pickle`): the host's own
+                    // later `import _pickle` finds this instance again (`PyState_FindModule`).
+                    let before = host.copy()?;
+                    let c_pickle = SharedImporter::host_module(py, name, spec)?;
+                    for key in host.keys() {
+                        if !before.contains(&key)? {
+                            host.del_item(&key)?;
+                        }
+                    }
+                    c_pickle
+                }
+            };
+            let table = crate::runtime::host_import(py, "copyreg")?
+                .getattr(intern!(py, "dispatch_table"))?;
+            (c_pickle, table)
+        } else if loader::is_extension_loader(py, loader)? {
+            (
+                self.load_extension(py, spec, loader, name)?,
+                py.None().into_bound(py),
+            )
+        } else {
+            return self.load_module_body(py, spec, loader, name);
+        };
+        let face = crate::runtime::host_import(py, "importspace._faces")?.call_method1(
+            intern!(py, "pickle_face"),
+            (&c_pickle, self.builtins_dict.bind(py), state_dispatch_table),
+        )?;
+        self.install_face(py, spec, loader, name, face)
+    }
+
+    /// The namespace's `_json` on 3.10 and 3.11, whose C scanner reads `json.decoder` from the
+    /// interpreter's modules dict when it raises (`Modules/_json.c` `raise_errmsg`): its own
+    /// instance behind a face that shows it the namespace's (`importspace/_json_face.py`).
+    fn load_json_face<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if !loader::is_extension_loader(py, loader)? {
+            return self.load_module_body(py, spec, loader, name);
+        }
+        let c_json = self.load_extension(py, spec, loader, name)?;
+        let face = crate::runtime::host_import(py, "importspace._faces")?.call_method1(
+            intern!(py, "json_face"),
+            (&c_json, self.builtins_dict.bind(py), self.modules(py)?),
+        )?;
+        self.install_face(py, spec, loader, name, face)
+    }
+
+    /// Put a face (`importspace._faces`) in the namespace's modules as `name`, with the
+    /// attributes of the module it stands for.
+    fn install_face<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+        face: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        face.setattr(intern!(py, "__spec__"), spec)?;
+        face.setattr(intern!(py, "__loader__"), loader)?;
+        face.setattr(
+            intern!(py, "__file__"),
+            spec.getattr(intern!(py, "origin"))?,
+        )?;
+        self.modules(py)?.set_item(name, &face)?;
+        Ok(face)
     }
 
     /// C code may put modules straight into the interpreter's `sys.modules` while an extension
@@ -620,6 +730,9 @@ impl Importer {
         let modules = self.modules(py)?;
         let after: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = host.iter().collect();
         for (key, value) in after {
+            if crate::overlay::added_by_host(py, &key, &value)? {
+                continue;
+            }
             match host_before.get_item(&key)? {
                 Some(old) if old.is(&value) => continue,
                 Some(old) => {
@@ -646,9 +759,10 @@ impl Importer {
     /// module's later loads are the first one's module or a copy of its dict
     /// (`_PyImport_FindExtensionObject`), Cython hands back the module it made, and mypyc keeps
     /// a compiled package's globals in one static. When the module's dict holds a Python
-    /// function that runs in another namespace, or a module that is neither this namespace's
-    /// module of that name nor a shared one, it was initialised against another namespace (or
-    /// the host): the name of the first such global, so the load can be refused.
+    /// function or module that runs in another namespace, or a module of a name this namespace
+    /// has another module of, it was initialised against another namespace (or the host): the
+    /// name of the first such global, so the load can be refused. A module no `sys.modules`
+    /// holds under its name is the extension's own (pyo3 and Cython make submodules).
     fn foreign_globals(
         &self,
         py: Python<'_>,
@@ -658,27 +772,13 @@ impl Importer {
             return Ok(None);
         }
         let modules = self.modules(py)?;
-        let host = runtime(py).host_modules(py)?;
-        let ours = self.builtins_dict.bind(py);
         let dict = module.cast::<PyModule>()?.dict();
         for (key, value) in dict.iter() {
             // A Python function whose globals run in another namespace (mypyc keeps a compiled
             // package's globals in one process-wide static, filled by its first load).
             if let Ok(globals) = value.getattr(intern!(py, "__globals__")) {
-                if let Ok(Some(builtins)) = globals
-                    .cast::<PyDict>()
-                    .map(|g| g.get_item(intern!(py, "__builtins__")).ok().flatten())
-                {
-                    let other_namespace = !builtins.is(ours)
-                        && builtins
-                            .cast::<PyDict>()
-                            .ok()
-                            .and_then(|b| b.get_item(intern!(py, "__import__")).ok().flatten())
-                            .and_then(|i| i.getattr(intern!(py, "__self__")).ok())
-                            .is_some_and(|owner| owner.is_instance_of::<Importer>());
-                    if other_namespace {
-                        return Ok(Some(key.str()?.to_string()));
-                    }
+                if self.runs_in_other_namespace(py, &globals) {
+                    return Ok(Some(key.str()?.to_string()));
                 }
             }
             if !value.is_instance_of::<PyModule>() {
@@ -698,18 +798,36 @@ impl Importer {
             if ours.as_ref().is_some_and(|m| m.is(&value)) {
                 continue;
             }
-            let hosts = host.get_item(&name)?;
-            let host_is_ours = match (&ours, &hosts) {
-                (Some(ours), Some(hosts)) => ours.is(hosts),
-                (None, Some(_)) => true,
-                _ => false,
-            };
-            if host_is_ours && hosts.is_some_and(|h| h.is(&value)) {
-                continue;
+            // A module of a name this namespace has another module of (the host's, or another
+            // namespace's), or a Python module that runs in another namespace.
+            let other =
+                self.runs_in_other_namespace(py, &value.cast::<PyModule>()?.dict().into_any());
+            if ours.is_some() || other {
+                return Ok(Some(name_str.to_owned()));
             }
-            return Ok(Some(name_str.to_owned()));
+            // Any other module is the extension's own: pyo3 and Cython extensions make
+            // submodules (`pydantic_core._pydantic_core._schema_gather`,
+            // `cryptography.hazmat.bindings._rust.asn1`) that no `sys.modules` holds.
         }
         Ok(None)
+    }
+
+    /// Whether `globals` (a function's globals or a module's dict) belong to a module that runs
+    /// in another namespace: its `__builtins__` carry another importer's `__import__`.
+    fn runs_in_other_namespace(&self, py: Python<'_>, globals: &Bound<'_, PyAny>) -> bool {
+        let Ok(Some(builtins)) = globals
+            .cast::<PyDict>()
+            .map(|g| g.get_item(intern!(py, "__builtins__")).ok().flatten())
+        else {
+            return false;
+        };
+        !builtins.is(self.builtins_dict.bind(py))
+            && builtins
+                .cast::<PyDict>()
+                .ok()
+                .and_then(|b| b.get_item(intern!(py, "__import__")).ok().flatten())
+                .and_then(|i| i.getattr(intern!(py, "__self__")).ok())
+                .is_some_and(|owner| owner.is_instance_of::<Importer>())
     }
 
     /// The host's `sys.modules[name]` when `name` is shared with the host (by the
@@ -2002,6 +2120,18 @@ impl Importer {
             }
         }
         Ok(module)
+    }
+
+    /// The namespace's `builtins.__import__` is a method of this object, so pickling it pickles
+    /// this object: as the `builtins` module of whatever world unpickles it (through that
+    /// world's `importlib.import_module`), whose `__import__` is then looked up, as natively
+    /// `builtins.__import__` pickles by reference (`Objects/methodobject.c` `meth_reduce`).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (&'static str,))> {
+        let importlib = self.import_absolute(py, intern!(py, "importlib"))?;
+        Ok((
+            importlib.getattr(intern!(py, "import_module"))?,
+            ("builtins",),
+        ))
     }
 
     /// `importlib._bootstrap._gcd_import`, bound to this namespace.

@@ -146,18 +146,12 @@ impl Namespace {
         let modules = PyDict::new(py);
         modules.set_item(intern!(py, "sys"), &sys)?;
         modules.set_item(intern!(py, "builtins"), &builtins)?;
-        // `_pickle` resolves classes and functions through `PyImport_Import`, which reads the
-        // interpreter's `sys.modules` (so "import of module 'x' failed" for namespaced ones);
-        // blocking it as CPython's own tests do makes `pickle` use its Python implementation.
         // The process has one main module; code that swaps it (runpy, `python -m importspace
         // run`) swaps the namespace's entry, as natively it swaps `sys.modules['__main__']`.
         if let Some(main) = rt.host_modules(py)?.get_item(intern!(py, "__main__"))? {
             modules.set_item(intern!(py, "__main__"), main)?;
         }
         let shared_importer = SharedImporter::new(py, shared);
-        if !shared_importer.covers("_pickle") {
-            modules.set_item(intern!(py, "_pickle"), py.None())?;
-        }
         let path_finder = Bound::new(
             py,
             PathFinder::new(state.clone().unbind(), builtins_dict.clone().unbind()),

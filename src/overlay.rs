@@ -45,6 +45,9 @@ struct Records {
     threads: Py<PyDict>,
     /// `(dict, key, original)` for each redirect installed, to undo at the end.
     redirects: Py<PyList>,
+    /// Modules the host's own import system added to its `sys.modules` while the overlay was
+    /// set aside (`outside_overlay`): name → module. They are the host's, not the extension's.
+    host_added: Py<PyDict>,
 }
 
 static RECORDS: PyOnceLock<Records> = PyOnceLock::new();
@@ -54,10 +57,12 @@ fn records(py: Python<'_>) -> &'static Records {
         saved: PyDict::new(py).unbind(),
         threads: PyDict::new(py).unbind(),
         redirects: PyList::empty(py).unbind(),
+        host_added: PyDict::new(py).unbind(),
     })
 }
 
-/// The innermost initialisation on this thread: `(builtins_dict, find_and_load, import)`.
+/// The innermost initialisation on this thread: `(builtins_dict, find_and_load, import)`;
+/// none while the host imports with the overlay set aside (a `None` on top of the stack).
 fn innermost<'py>(py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
     let Some(stack) = records(py).threads.bind(py).get_item(current_thread())? else {
         return Ok(None);
@@ -65,8 +70,115 @@ fn innermost<'py>(py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
     let stack = stack.cast_into::<PyList>()?;
     match stack.len() {
         0 => Ok(None),
-        n => Ok(Some(stack.get_item(n - 1)?.cast_into::<PyTuple>()?)),
+        n => {
+            let top = stack.get_item(n - 1)?;
+            if top.is_none() {
+                Ok(None)
+            } else {
+                Ok(Some(top.cast_into::<PyTuple>()?))
+            }
+        }
     }
+}
+
+/// This thread's stack of initialisation records, created empty on first use.
+fn thread_stack<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    let threads = records(py).threads.bind(py);
+    match threads.get_item(current_thread())? {
+        Some(stack) => Ok(stack.cast_into::<PyList>()?),
+        None => {
+            let stack = PyList::empty(py);
+            threads.set_item(current_thread(), &stack)?;
+            Ok(stack)
+        }
+    }
+}
+
+/// Pop this thread's innermost record, dropping the stack once it is empty.
+fn pop_thread_record(py: Python<'_>, stack: &Bound<'_, PyList>) {
+    let _ = stack.call_method0(intern!(py, "pop"));
+    if stack.is_empty() {
+        let _ = records(py).threads.bind(py).del_item(current_thread());
+    }
+}
+
+/// Run `import` (an import by the host's own import system: a shared module, `share=`, that the
+/// host has not imported yet) with this thread's overlay set aside, so the host's import
+/// machinery and the modules it binds are the host's own: `_find_and_load` is the host's on this
+/// thread, and every host entry the overlay replaced is put back for the duration. Without this,
+/// an extension whose initialisation imports a shared module re-entered the namespace's import
+/// for it without end (`RecursionError`), and the host's new module could bind the namespace's.
+/// The overlay is shown again afterwards; what the host added meanwhile stays the host's.
+/// Mirrors nothing in CPython: there the host is the only import system.
+pub fn outside_overlay<'py, T>(
+    py: Python<'py>,
+    import: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    if DEPTH.load(Ordering::Acquire) == 0 {
+        return import();
+    }
+    let recs = records(py);
+    let host = runtime(py).host_modules(py)?;
+    let saved = recs.saved.bind(py);
+    // name → the namespace's module shown there now.
+    let shown = PyDict::new(py);
+    for (name, record) in saved.iter() {
+        if let Some(module) = host.get_item(&name)? {
+            shown.set_item(&name, module)?;
+        }
+        let (had, previous): (bool, Bound<'_, PyAny>) = record.extract()?;
+        if had {
+            host.set_item(&name, previous)?;
+        } else if host.contains(&name)? {
+            host.del_item(&name)?;
+        }
+    }
+    let before = host.copy()?;
+    let stack = thread_stack(py)?;
+    stack.append(py.None())?;
+    let result = import();
+    pop_thread_record(py, &stack);
+    let mut first_error = None;
+    let host_added = recs.host_added.bind(py);
+    for (name, module) in host.iter() {
+        let known = before.get_item(&name)?.is_some_and(|old| old.is(&module));
+        if !known {
+            if let Err(err) = host_added.set_item(&name, &module) {
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    for (name, module) in shown.iter() {
+        let reshown = (|| -> PyResult<()> {
+            match host.get_item(&name)? {
+                Some(current) => saved.set_item(&name, (true, current))?,
+                None => saved.set_item(&name, (false, py.None()))?,
+            }
+            host.set_item(&name, &module)
+        })();
+        if let Err(err) = reshown {
+            first_error.get_or_insert(err);
+        }
+    }
+    let value = result?;
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(value),
+    }
+}
+
+/// Whether the host's own import system added `module` as `name` while the overlay was set
+/// aside during the current outermost extension load (see `outside_overlay`).
+pub fn added_by_host(
+    py: Python<'_>,
+    name: &Bound<'_, PyAny>,
+    module: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
+    Ok(records(py)
+        .host_added
+        .bind(py)
+        .get_item(name)?
+        .is_some_and(|added| added.is(module)))
 }
 
 /// A callable that, on a thread where a namespaced extension is initialising, is that
@@ -197,17 +309,11 @@ pub fn with_overlay<'py, T>(
         importer.getattr(intern!(py, "_find_and_load"))?,
         importer.getattr(intern!(py, "__import__"))?,
     );
-    let threads = recs.threads.bind(py);
-    let stack = match threads.get_item(current_thread())? {
-        Some(stack) => stack.cast_into::<PyList>()?,
-        None => {
-            let stack = PyList::empty(py);
-            threads.set_item(current_thread(), &stack)?;
-            stack
-        }
-    };
+    let stack = thread_stack(py)?;
     stack.append(record)?;
-    DEPTH.fetch_add(1, Ordering::AcqRel);
+    if DEPTH.fetch_add(1, Ordering::AcqRel) == 0 {
+        recs.host_added.bind(py).clear();
+    }
     let installed = (|| -> PyResult<()> {
         let bootstrap = host_import(py, "_frozen_importlib")?;
         redirect(
@@ -225,10 +331,7 @@ pub fn with_overlay<'py, T>(
         Ok(())
     })();
     let result = installed.and_then(|()| init());
-    let _ = stack.call_method0(intern!(py, "pop"));
-    if stack.is_empty() {
-        let _ = threads.del_item(current_thread());
-    }
+    pop_thread_record(py, &stack);
     let undone = if DEPTH.fetch_sub(1, Ordering::AcqRel) == 1 {
         undo(py)
     } else {

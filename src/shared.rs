@@ -108,7 +108,17 @@ impl SharedImporter {
             cache.set_item(name, &module)?;
             return Ok(module);
         }
-        crate::runtime::host_import(py, name_str)
+        crate::overlay::outside_overlay(py, || {
+            // Through the host's `_gcd_import`, a Python function: C code that imports while
+            // the module initialises (`PyImport_Import`, which calls the running frame's
+            // `__import__`) then runs under the host's frame and imports into the host, not
+            // into the namespace whose code asked for the shared module.
+            if let Some(module) = rt.host_modules(py)?.get_item(name)? {
+                return Ok(module);
+            }
+            crate::runtime::host_import(py, "_frozen_importlib")?
+                .call_method1(intern!(py, "_gcd_import"), (name,))
+        })
     }
 }
 

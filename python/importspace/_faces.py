@@ -204,6 +204,7 @@ class Registrations:
         self.atexit = []  # (func, args, kwargs), in registration order
         self.codecs = []  # search functions
         self.fork_hooks = []  # ForkHook trampolines
+        self.extensions = []  # (module, name, code) given to copyreg.add_extension
 
 
 _registrations = weakref.WeakKeyDictionary()  # Importer -> Registrations
@@ -302,14 +303,14 @@ def posix_face(registrations):
 def copyreg_face(registrations):
     """`copyreg` for a namespace: the interpreter's functions (C code such as
     `object.__reduce_ex__` reaches `_reconstructor`, `__newobj__` and `_reduce_ex` through the
-    interpreter's `sys.modules`, and pickle checks them by identity), with registries of its
-    own: what the namespace registers (`re` registers `re.Pattern`'s reducer on import) stays
-    in the namespace, and the host's pickling is not redirected to the namespace's functions."""
+    interpreter's `sys.modules`, and pickle checks them by identity), with a dispatch table of
+    its own: what the namespace registers (`re` registers `re.Pattern`'s reducer on import)
+    stays in the namespace, and the host's pickling is not redirected to the namespace's
+    functions. The extension registry is the process's, as copyreg documents it (codes are
+    agreed process-wide, and the C pickler of 3.9-3.11 has one per process); what the
+    namespace adds to it is removed when it closes."""
     face = _copy_of(_host_copyreg, "copyreg")
     face.dispatch_table = dict(_host_copyreg.dispatch_table)
-    face._extension_registry = dict(_host_copyreg._extension_registry)
-    face._inverted_registry = dict(_host_copyreg._inverted_registry)
-    face._extension_cache = dict(_host_copyreg._extension_cache)
 
     def pickle(ob_type, pickle_function, constructor_ob=None):
         if not callable(pickle_function):
@@ -323,38 +324,60 @@ def copyreg_face(registrations):
             raise TypeError("constructors must be callable")
 
     def add_extension(module, name, code):
-        code = int(code)
-        if not 1 <= code <= 0x7FFFFFFF:
-            raise ValueError("code out of range")
-        key = (module, name)
-        if face._extension_registry.get(key) == code and face._inverted_registry.get(code) == key:
-            return
-        if key in face._extension_registry:
-            raise ValueError(
-                f"key {key} is already registered with code {face._extension_registry[key]}"
-            )
-        if code in face._inverted_registry:
-            raise ValueError(
-                f"code {code} is already in use for key {face._inverted_registry[code]}"
-            )
-        face._extension_registry[key] = code
-        face._inverted_registry[code] = key
+        _host_copyreg.add_extension(module, name, code)
+        registrations.extensions.append((module, name, int(code)))
 
-    def remove_extension(module, name, code):
-        key = (module, name)
-        if face._extension_registry.get(key) != code or face._inverted_registry.get(code) != key:
-            raise ValueError(f"key {key} is not registered with code {code}")
-        del face._extension_registry[key]
-        del face._inverted_registry[code]
-        face._extension_cache.pop(code, None)
-
-    def clear_extension_cache():
-        face._extension_cache.clear()
-
-    for function in (pickle, constructor, add_extension, remove_extension, clear_extension_cache):
+    for function in (pickle, constructor, add_extension):
         function.__doc__ = getattr(_host_copyreg, function.__name__).__doc__
         setattr(face, function.__name__, function)
     return face
+
+
+_face_code = {}
+
+
+def _face_module(c_module, builtins_dict, body, **names):
+    """A module with every name of `c_module`, then `body` (a file of this package) run in it
+    with the namespace's builtins and `names`, so the functions it defines run under frames of
+    the namespace."""
+    code = _face_code.get(body)
+    if code is None:
+        path = _host_os.path.join(_host_os.path.dirname(__file__), body)
+        with open(path, "rb") as file:
+            code = _face_code[body] = compile(file.read(), path, "exec", dont_inherit=True)
+    face = types.ModuleType(c_module.__name__)
+    namespace = face.__dict__
+    namespace.update(c_module.__dict__)
+    namespace["__builtins__"] = builtins_dict
+    namespace.update(names)
+    exec(code, namespace)
+    return face
+
+
+def json_face(c_json, builtins_dict, namespace_modules):
+    """The namespace's `_json` on 3.10 and 3.11 (`importspace/_json_face.py` says why)."""
+    return _face_module(
+        c_json,
+        builtins_dict,
+        "_json_face.py",
+        _c_json=c_json,
+        _namespace_modules=namespace_modules,
+        _host_modules=_host_sys.modules,
+    )
+
+
+def pickle_face(c_pickle, builtins_dict, state_dispatch_table):
+    """The namespace's `_pickle`: the C module's names, with its entry points re-entered from
+    a frame of the namespace (`importspace/_pickle_face.py` says why). `state_dispatch_table`
+    is the `copyreg.dispatch_table` the C module's state holds when that state is the
+    process's (3.9-3.11), else None."""
+    return _face_module(
+        c_pickle,
+        builtins_dict,
+        "_pickle_face.py",
+        _c_pickle=c_pickle,
+        _state_dispatch_table=state_dispatch_table,
+    )
 
 
 REGISTRY_FACES = {
@@ -383,6 +406,9 @@ def release(importer):
         return
     for hook in registrations.fork_hooks:
         hook.func = None
+    for module, name, code in registrations.extensions:
+        if _host_copyreg._extension_registry.get((module, name)) == code:
+            _host_copyreg.remove_extension(module, name, code)
     if hasattr(_codecs, "unregister"):
         for search_function in registrations.codecs:
             _codecs.unregister(search_function)
