@@ -42,6 +42,10 @@ const FACE_MODULES: [&str; 6] = [
     "copyreg",
 ];
 
+/// Standard-library extension module name → whether its initialisation is single-phase (see
+/// `Importer::stdlib_single_phase_instance`).
+static STDLIB_SINGLE_PHASE: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
+
 /// The import system of one namespace: its `sys`-like state, its builtins and its locks.
 ///
 /// `__import__` is a bound method of this object, stored in the namespace's builtins dict.
@@ -56,6 +60,9 @@ pub struct Importer {
     pub label: String,
     locks: LockTable,
     closed: AtomicBool,
+    /// Whether this namespace loaded an extension module, and so counts among the namespaces
+    /// that compiled code's run-time imports are routed to (`overlay::route_compiled_imports`).
+    routes_compiled_imports: AtomicBool,
     /// How many module bodies of this namespace are executing now (any thread): while none
     /// is, no module is partially initialised and `bind_chain_for_import_from` has nothing to do.
     loading: AtomicUsize,
@@ -103,6 +110,7 @@ impl Importer {
             label,
             locks: LockTable::new(),
             closed: AtomicBool::new(false),
+            routes_compiled_imports: AtomicBool::new(false),
             loading: AtomicUsize::new(0),
             reloading: PyDict::new(py).unbind(),
             top_names: PyDict::new(py).unbind(),
@@ -117,8 +125,12 @@ impl Importer {
         Ok(())
     }
 
-    pub fn close(&self) {
+    pub fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.closed.store(true, Ordering::SeqCst);
+        if self.routes_compiled_imports.swap(false, Ordering::AcqRel) {
+            crate::overlay::stop_routing_compiled_imports(py)?;
+        }
+        Ok(())
     }
 
     pub fn is_closed(&self) -> bool {
@@ -156,6 +168,33 @@ impl Importer {
     /// The namespace's `sys.modules`.
     pub fn modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.state_item(py, intern!(py, "modules"))
+    }
+
+    /// The importer whose `__import__` a builtins dict holds, if it is a namespace's.
+    pub fn owner_of_builtins<'py>(
+        py: Python<'py>,
+        builtins: &Bound<'py, PyDict>,
+    ) -> Option<Bound<'py, Importer>> {
+        builtins
+            .get_item(intern!(py, "__import__"))
+            .ok()
+            .flatten()
+            .and_then(|import| import.getattr(intern!(py, "__self__")).ok())
+            .and_then(|owner| owner.cast_into::<Importer>().ok())
+    }
+
+    /// Whether this namespace has a module `name` of its own (not the host's object).
+    pub fn has_own_module(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyString>,
+        host_module: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let Ok(modules) = self.modules(py) else {
+            return Ok(false);
+        };
+        Ok(Self::modules_get(&modules, name)?
+            .is_some_and(|module| !module.is_none() && !host_module.is_some_and(|h| h.is(&module))))
     }
 
     fn modules_get<'py>(
@@ -572,7 +611,7 @@ impl Importer {
         }
         match name.to_str()? {
             "_pickle" => return self.load_pickle_face(py, spec, &loader, &name),
-            "_json" if matches!(runtime(py).minor, 10 | 11) => {
+            "_json" if runtime(py).minor <= 11 => {
                 return self.load_json_face(py, spec, &loader, &name)
             }
             _ => {}
@@ -596,9 +635,16 @@ impl Importer {
         loader: &Bound<'py, PyAny>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(module) = self.stdlib_single_phase_instance(py, spec, name)? {
+            self.modules(py)?.set_item(name, &module)?;
+            return Ok(module);
+        }
         let importer = self.importer_object(py)?;
         let builtins_dict = self.builtins_dict.bind(py);
         let prefix = format!("{}.", name.to_str()?);
+        if !self.routes_compiled_imports.swap(true, Ordering::AcqRel) {
+            crate::overlay::route_compiled_imports(py)?;
+        }
         // The outermost extension load takes a copy of the host's modules, to reclaim what
         // the extension's C code put there itself.
         let host_before = if crate::overlay::depth() == 0 {
@@ -624,12 +670,55 @@ impl Importer {
         Ok(module)
     }
 
+    /// CPython keeps one instance of a single-phase extension module per process
+    /// (`PyState_FindModule`, `m_copy`; `import.c` `_PyImport_FindExtensionObject`). Initialised
+    /// under a namespace, its state would hold that namespace's modules for the life of the
+    /// process, and the next namespace's load would hand back the same object. So a
+    /// single-phase module of the standard library's `lib-dynload` is initialised by the host's
+    /// import system and shared by every namespace, as built-in modules are
+    /// (`host_created_module`). None for any other module, which the namespace loads itself.
+    /// Which stdlib extensions are single-phase is learnt once per process.
+    fn stdlib_single_phase_instance<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let rt = runtime(py);
+        let Ok(origin) = spec.getattr(intern!(py, "origin"))?.extract::<String>() else {
+            return Ok(None);
+        };
+        if !rt.is_stdlib_extension(&origin) {
+            return Ok(None);
+        }
+        let phases = STDLIB_SINGLE_PHASE
+            .get_or_init(py, || PyDict::new(py).unbind())
+            .bind(py);
+        if phases
+            .get_item(name)?
+            .is_some_and(|single| single.is_truthy().is_ok_and(|s| !s))
+        {
+            return Ok(None);
+        }
+        let host = rt.host_modules(py)?;
+        let held = match host.get_item(name)? {
+            Some(module) => Some(module),
+            None => crate::overlay::hidden_host_module(py, name)?,
+        };
+        let module = match held {
+            Some(module) => module,
+            None => crate::overlay::outside_overlay(py, || host_created_module(py, name, &origin))?,
+        };
+        let single = loader::has_single_phase_init(&module);
+        phases.set_item(name, single)?;
+        Ok(single.then_some(module))
+    }
+
     /// The namespace's `_pickle`: CPython's C pickler behind a face whose entry points run
     /// under a frame of the namespace, so the C code's `PyImport_Import` finds the namespace's
-    /// modules (`importspace/_pickle_face.py`). 3.9-3.11's `_pickle` is a single-phase module
-    /// with one state per process (`PyState_FindModule`): the face wraps the instance the
-    /// host's import initialises, so that state never holds a namespace's `copyreg`
-    /// registries. From 3.12 each namespace initialises its own instance.
+    /// modules (`importspace/_pickle_face.py`). 3.9-3.11's `_pickle` is a single-phase module,
+    /// the host's instance in every namespace (`stdlib_single_phase_instance`); from 3.12 each
+    /// namespace initialises its own.
     fn load_pickle_face<'py>(
         &self,
         py: Python<'py>,
@@ -637,35 +726,16 @@ impl Importer {
         loader: &Bound<'py, PyAny>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let rt = runtime(py);
-        let (c_pickle, state_dispatch_table) = if rt.minor <= 11 {
-            let host = rt.host_modules(py)?;
-            let c_pickle = match host.get_item(name)? {
-                Some(c_pickle) => c_pickle,
-                None => {
-                    // Initialised by the host's import, then taken back out of the host's
-                    // `sys.modules` with what it imported (`_compat_pickle`): the host's own
-                    // later `import _pickle` finds this instance again (`PyState_FindModule`).
-                    let before = host.copy()?;
-                    let c_pickle = SharedImporter::host_module(py, name, spec)?;
-                    for key in host.keys() {
-                        if !before.contains(&key)? {
-                            host.del_item(&key)?;
-                        }
-                    }
-                    c_pickle
-                }
-            };
-            let table = crate::runtime::host_import(py, "copyreg")?
-                .getattr(intern!(py, "dispatch_table"))?;
-            (c_pickle, table)
-        } else if loader::is_extension_loader(py, loader)? {
-            (
-                self.load_extension(py, spec, loader, name)?,
-                py.None().into_bound(py),
-            )
-        } else {
+        if !loader::is_extension_loader(py, loader)? {
             return self.load_module_body(py, spec, loader, name);
+        }
+        let c_pickle = self.load_extension(py, spec, loader, name)?;
+        // A single-phase `_pickle` (3.9-3.11) is the host's instance, whose state holds the
+        // host's `copyreg.dispatch_table`.
+        let state_dispatch_table = if loader::has_single_phase_init(&c_pickle) {
+            crate::runtime::host_import(py, "copyreg")?.getattr(intern!(py, "dispatch_table"))?
+        } else {
+            py.None().into_bound(py)
         };
         let face = crate::runtime::host_import(py, "importspace._faces")?.call_method1(
             intern!(py, "pickle_face"),
@@ -674,9 +744,10 @@ impl Importer {
         self.install_face(py, spec, loader, name, face)
     }
 
-    /// The namespace's `_json` on 3.10 and 3.11, whose C scanner reads `json.decoder` from the
-    /// interpreter's modules dict when it raises (`Modules/_json.c` `raise_errmsg`): its own
-    /// instance behind a face that shows it the namespace's (`importspace/_json_face.py`).
+    /// The namespace's `_json` on 3.9-3.11, whose C scanner finds `JSONDecodeError` outside the
+    /// namespace when it raises (`Modules/_json.c` `raise_errmsg`: a process-wide static on
+    /// 3.9, the interpreter's modules dict on 3.10 and 3.11): its own instance behind a face
+    /// that raises the namespace's class (`importspace/_json_face.py`).
     fn load_json_face<'py>(
         &self,
         py: Python<'py>,
@@ -848,17 +919,24 @@ impl Importer {
         if !covered {
             return Ok(None);
         }
-        runtime(py).host_modules(py)?.get_item(name)
+        match runtime(py).host_modules(py)?.get_item(name)? {
+            Some(module) => Ok(Some(module)),
+            None => crate::overlay::hidden_host_module(py, name),
+        }
     }
 
-    /// Show every module of the namespace in the interpreter's modules dict, for the C code
-    /// of an extension that starts initialising (see `overlay`); each module loaded after is
-    /// shown as it is loaded (`find_and_load_unlocked`).
+    /// Show every module of the namespace in the interpreter's modules dict, and hide the
+    /// host's others (outermost load only), for the C code of an extension that starts
+    /// initialising (see `overlay`); each module loaded after is shown as it is loaded
+    /// (`find_and_load_unlocked`).
     fn show_loaded(&self, py: Python<'_>) -> PyResult<()> {
         let modules = self.modules(py)?;
         let Ok(modules) = modules.cast::<PyDict>() else {
             return Ok(());
         };
+        if crate::overlay::depth() == 1 {
+            crate::overlay::hide_host_only(py, modules)?;
+        }
         for (key, module) in modules.iter() {
             if let Ok(key) = key.cast::<PyString>() {
                 if !module.is_none() {
@@ -1696,6 +1774,51 @@ impl Importer {
 
 /// An extension module that was initialised before in this process (in another namespace or
 /// the host) and would hand this namespace that initialisation's module or globals.
+/// The module CPython's own `ExtensionFileLoader` creates for the extension at `origin`,
+/// created (not executed) by the host's `_bootstrap.module_from_spec`, under the host's frames:
+/// a single-phase module runs its whole initialisation there, and what it imports is the
+/// host's; a multi-phase module is only created, and dropped by the caller. What the creation
+/// added to the host's `sys.modules` (a single-phase module puts itself there, with what it
+/// imported) and `sys.path_importer_cache` is taken back out: the host's own later import
+/// finds the same instance again (`PyState_FindModule`, `m_copy`).
+fn host_created_module<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyString>,
+    origin: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let rt = runtime(py);
+    let host = rt.host_modules(py)?;
+    let importer_cache = rt
+        .host_sys
+        .bind(py)
+        .getattr(intern!(py, "path_importer_cache"))?
+        .cast_into::<PyDict>()?;
+    let modules_before = host.copy()?;
+    let cache_before = importer_cache.copy()?;
+    let external = crate::runtime::host_import(py, "_frozen_importlib_external")?;
+    let loader = external
+        .getattr(intern!(py, "ExtensionFileLoader"))?
+        .call1((name, origin))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(intern!(py, "loader"), &loader)?;
+    let spec = external
+        .getattr(intern!(py, "spec_from_file_location"))?
+        .call((name, origin), Some(&kwargs))?;
+    let created = rt
+        .host_bootstrap
+        .bind(py)
+        .getattr(intern!(py, "module_from_spec"))?
+        .call1((spec,));
+    for (added, before) in [(&host, &modules_before), (&importer_cache, &cache_before)] {
+        for key in added.keys() {
+            if !before.contains(&key)? {
+                added.del_item(&key)?;
+            }
+        }
+    }
+    created
+}
+
 fn reinit_refused(py: Python<'_>, name: &str, detail: &str) -> PyErr {
     import_error(
         py,
@@ -2112,10 +2235,17 @@ impl Importer {
             && fromlist
                 .is_some_and(|f| f.is_exact_instance_of::<PyList>() && f.len().ok() == Some(0))
             && locals.is_some_and(|l| globals.given().is_some_and(|g| g.is(l)));
-        if from_c && !crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
+        if from_c {
             if let Ok(name) = name.cast::<PyString>() {
                 if let Some(resolved) = Self::modules_get(&self.modules(py)?, name)? {
-                    crate::overlay::show_for_c_caller(py, name, &resolved)?;
+                    // While an extension initialises, the overlay shows each module once it
+                    // has loaded; one still running its body (3.13's `typing` helpers import
+                    // `typing` from C while `typing` defines `Protocol`) is shown now.
+                    if crate::overlay::active_for(py, self.builtins_dict.bind(py)) {
+                        crate::overlay::show(py, name, &resolved)?;
+                    } else {
+                        crate::overlay::show_for_c_caller(py, name, &resolved)?;
+                    }
                 }
             }
         }

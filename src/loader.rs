@@ -1039,6 +1039,20 @@ pub fn is_single_phase(module: &Bound<'_, PyAny>) -> bool {
     unsafe { (*def).m_size == -1 }
 }
 
+/// Whether `module` was made by single-phase initialisation (`PyInit_*` returning the module;
+/// its definition has no `m_slots`), as opposed to PEP 489 multi-phase initialisation.
+pub fn has_single_phase_init(module: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: `PyModule_GetDef` returns NULL (with an error set for a non-module) or the def.
+    let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
+    if def.is_null() {
+        // SAFETY: clears the error `PyModule_GetDef` may have set.
+        unsafe { ffi::PyErr_Clear() };
+        return false;
+    }
+    // SAFETY: a def returned by `PyModule_GetDef` is valid while the module lives.
+    unsafe { (*def).m_slots.is_null() }
+}
+
 /// A native or CPython `ExtensionFileLoader`.
 pub fn is_extension_loader(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(is_native_extension_loader(loader)

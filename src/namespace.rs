@@ -314,7 +314,7 @@ impl Namespace {
     /// Drop every module of the namespace; later imports raise `NamespaceClosedError`.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let importer = self.importer(py).get();
-        importer.close();
+        importer.close(py)?;
         crate::overlay::restore_transient(py)?;
         for key in ["modules", "path_importer_cache"] {
             if let Some(value) = self.state(py).get_item(key)? {

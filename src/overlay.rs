@@ -28,7 +28,8 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{ffi, intern};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::runtime::{host_import, runtime};
+use crate::importer::Importer;
+use crate::runtime::runtime;
 
 fn current_thread() -> u64 {
     // SAFETY: a plain query of the calling thread's identifier.
@@ -120,11 +121,13 @@ pub fn outside_overlay<'py, T>(
     let recs = records(py);
     let host = runtime(py).host_modules(py)?;
     let saved = recs.saved.bind(py);
-    // name → the namespace's module shown there now.
+    // name → the namespace's module shown there now; and the names hidden now.
     let shown = PyDict::new(py);
+    let hidden = PyList::empty(py);
     for (name, record) in saved.iter() {
-        if let Some(module) = host.get_item(&name)? {
-            shown.set_item(&name, module)?;
+        match host.get_item(&name)? {
+            Some(module) => shown.set_item(&name, module)?,
+            None => hidden.append(&name)?,
         }
         let (had, previous): (bool, Bound<'_, PyAny>) = record.extract()?;
         if had {
@@ -146,6 +149,20 @@ pub fn outside_overlay<'py, T>(
             if let Err(err) = host_added.set_item(&name, &module) {
                 first_error.get_or_insert(err);
             }
+        }
+    }
+    for name in hidden.iter() {
+        let rehidden = (|| -> PyResult<()> {
+            match host.get_item(&name)? {
+                Some(current) => {
+                    saved.set_item(&name, (true, current))?;
+                    host.del_item(&name)
+                }
+                None => saved.set_item(&name, (false, py.None())),
+            }
+        })();
+        if let Err(err) = rehidden {
+            first_error.get_or_insert(err);
         }
     }
     for (name, module) in shown.iter() {
@@ -198,10 +215,25 @@ impl ThreadRedirect {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        match innermost(py)? {
-            Some(record) => record.get_item(self.slot)?.call(args, kwargs),
-            None => self.original.bind(py).call(args, kwargs),
+        if let Some(record) = innermost(py)? {
+            return record.get_item(self.slot)?.call(args, kwargs);
         }
+        if self.slot == FIND_AND_LOAD_SLOT {
+            if let Ok(name) = args.get_item(0) {
+                // Another thread's import of a host module hidden while an extension
+                // initialises in a namespace: the host's module, not a second copy.
+                if let Some(module) = hidden_host_module(py, &name)? {
+                    return Ok(module);
+                }
+                if let Some(importer) = namespace_for_compiled_import(py, &name)? {
+                    return importer
+                        .as_any()
+                        .getattr(intern!(py, "_find_and_load"))?
+                        .call(args, kwargs);
+                }
+            }
+        }
+        self.original.bind(py).call(args, kwargs)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -211,9 +243,92 @@ impl ThreadRedirect {
         ))
     }
 
+    /// The function this stands in for, as `functools.wraps` names it.
+    #[getter]
+    fn __wrapped__(&self, py: Python<'_>) -> Py<PyAny> {
+        self.original.clone_ref(py)
+    }
+
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.original)
     }
+}
+
+/// The record slot of `_find_and_load` (see `with_overlay`).
+const FIND_AND_LOAD_SLOT: usize = 1;
+
+/// Compiled code (Cython, mypyc) imports with `PyImport_ImportModuleLevelObject`, also at run
+/// time, long after its module initialised (pydantic 1 imports lazily inside its validators):
+/// that reads the interpreter's `sys.modules` and on a miss calls the host's
+/// `_frozen_importlib._find_and_load` (`import.c` `import_find_and_load`), never a namespace's.
+/// Such a miss belongs to the namespace whose code is running (the current frame's builtins are
+/// its) when that namespace has its own module of the name's top-level package; otherwise the
+/// host's import goes on. Compiled functions push no frame, so the running frame is the Python
+/// code that called into them.
+fn namespace_for_compiled_import<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, Importer>>> {
+    let Ok(name) = name.cast::<PyString>() else {
+        return Ok(None);
+    };
+    // SAFETY: a borrowed reference to the running frame's builtins (NULL without a frame).
+    let frame_builtins = unsafe { Bound::from_borrowed_ptr_or_opt(py, ffi::PyEval_GetBuiltins()) };
+    let Some(importer) = frame_builtins
+        .and_then(|b| b.cast_into::<PyDict>().ok())
+        .and_then(|b| Importer::owner_of_builtins(py, &b))
+    else {
+        return Ok(None);
+    };
+    let top = PyString::new(py, crate::core::names::head(name.to_str()?));
+    let host_top = runtime(py).host_modules(py)?.get_item(&top)?;
+    if importer.get().has_own_module(py, &top, host_top.as_ref())? {
+        Ok(Some(importer))
+    } else {
+        Ok(None)
+    }
+}
+
+/// How many open namespaces have loaded an extension module (see `route_compiled_imports`).
+static ROUTING_NAMESPACES: AtomicUsize = AtomicUsize::new(0);
+
+/// Route compiled code's run-time imports (see `namespace_for_compiled_import`) while a
+/// namespace that loaded an extension module is open: the host's
+/// `_frozen_importlib._find_and_load` is then a `ThreadRedirect` that calls the original for
+/// every import that belongs to no namespace, and it is put back when the last such namespace
+/// closes. Called once per namespace, at its first extension load.
+pub fn route_compiled_imports(py: Python<'_>) -> PyResult<()> {
+    ROUTING_NAMESPACES.fetch_add(1, Ordering::AcqRel);
+    let namespace = runtime(py).host_bootstrap.bind(py).dict();
+    let Some(original) = namespace.get_item(intern!(py, "_find_and_load"))? else {
+        return Ok(());
+    };
+    if original.is_instance_of::<ThreadRedirect>() {
+        return Ok(());
+    }
+    let hook = ThreadRedirect {
+        slot: FIND_AND_LOAD_SLOT,
+        original: original.unbind(),
+    };
+    namespace.set_item(intern!(py, "_find_and_load"), Bound::new(py, hook)?)
+}
+
+/// A namespace that routed compiled imports closes: the last one puts the host's
+/// `_find_and_load` back (unless an extension is initialising, whose end puts it back).
+pub fn stop_routing_compiled_imports(py: Python<'_>) -> PyResult<()> {
+    if ROUTING_NAMESPACES.fetch_sub(1, Ordering::AcqRel) != 1 || depth() != 0 {
+        return Ok(());
+    }
+    let namespace = runtime(py).host_bootstrap.bind(py).dict();
+    if let Some(current) = namespace.get_item(intern!(py, "_find_and_load"))? {
+        if let Ok(router) = current.cast::<ThreadRedirect>() {
+            namespace.set_item(
+                intern!(py, "_find_and_load"),
+                router.get().original.bind(py),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// How many extension initialisations are in progress (all threads and namespaces).
@@ -271,6 +386,44 @@ fn restore_host_entries(
     first_error
 }
 
+/// Hide from the interpreter's modules dict every module the namespace has none of, while the
+/// outermost extension initialises: compiled code imports with
+/// `PyImport_ImportModuleLevelObject`, which takes any module it finds there, so without this
+/// an extension initialising in a namespace bound the host's modules of names the namespace
+/// had not imported yet (pydantic 1 bound the host's `json`). A miss goes to the namespace's
+/// import; what is shared comes from the host through `outside_overlay`.
+pub fn hide_host_only(py: Python<'_>, namespace_modules: &Bound<'_, PyDict>) -> PyResult<()> {
+    let host = runtime(py).host_modules(py)?;
+    let saved = records(py).saved.bind(py);
+    let names: Vec<Bound<'_, PyAny>> = host.keys().iter().collect();
+    for name in names {
+        if namespace_modules.contains(&name)? {
+            continue;
+        }
+        remember_host_entry(py, saved, &host, name.cast::<PyString>()?)?;
+        host.del_item(&name)?;
+    }
+    Ok(())
+}
+
+/// The host's module `name` when the overlay hides it now (see `hide_host_only`).
+pub fn hidden_host_module<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if DEPTH.load(Ordering::Acquire) == 0 {
+        return Ok(None);
+    }
+    let Some(record) = records(py).saved.bind(py).get_item(name)? else {
+        return Ok(None);
+    };
+    let (had, previous): (bool, Bound<'py, PyAny>) = record.extract()?;
+    if !had || runtime(py).host_modules(py)?.contains(name)? {
+        return Ok(None);
+    }
+    Ok(Some(previous))
+}
+
 /// Show the namespace's `module` as `name` in the interpreter's modules dict.
 pub fn show(py: Python<'_>, name: &Bound<'_, PyString>, module: &Bound<'_, PyAny>) -> PyResult<()> {
     let host = runtime(py).host_modules(py)?;
@@ -315,12 +468,11 @@ pub fn with_overlay<'py, T>(
         recs.host_added.bind(py).clear();
     }
     let installed = (|| -> PyResult<()> {
-        let bootstrap = host_import(py, "_frozen_importlib")?;
         redirect(
             py,
-            &bootstrap.getattr(intern!(py, "__dict__"))?,
+            runtime(py).host_bootstrap.bind(py).dict().as_any(),
             "_find_and_load",
-            1,
+            FIND_AND_LOAD_SLOT,
         )?;
         // SAFETY: a borrowed reference to the running frame's builtins dict.
         let frame_builtins =
@@ -357,6 +509,14 @@ fn undo(py: Python<'_>) -> PyResult<()> {
                     continue;
                 }
             };
+        // The `_find_and_load` redirect stays while compiled imports are routed (a namespace
+        // that loaded its first extension during this overlay counts on it).
+        let routed = ROUTING_NAMESPACES.load(Ordering::Acquire) > 0
+            && dict.is(runtime(py).host_bootstrap.bind(py).dict())
+            && key.extract::<&str>().is_ok_and(|k| k == "_find_and_load");
+        if routed {
+            continue;
+        }
         if let Err(err) = dict.set_item(key, original) {
             first_error.get_or_insert(err);
         }

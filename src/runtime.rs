@@ -13,6 +13,11 @@ pub struct Runtime {
     pub minor: u8,
     pub host_sys: Py<PyModule>,
     pub host_builtins: Py<PyModule>,
+    /// The host's `_frozen_importlib`, whose `_find_and_load` C code calls on a miss
+    /// (`import.c` `import_find_and_load`).
+    pub host_bootstrap: Py<PyModule>,
+    /// The standard library's folder of extension modules (`lib-dynload` beside `os.py`).
+    pub stdlib_dynload: Option<String>,
     /// `importlib.machinery.ModuleSpec`.
     pub module_spec: Py<PyType>,
     /// `types.ModuleType`.
@@ -57,7 +62,7 @@ pub struct Runtime {
     pub finder_path_rule: FinderPathRule,
     /// `importspace._faces.ZipImportHook`, each namespace's zip archive path hook.
     pub zip_import_hook: Py<PyAny>,
-    /// `importspace._sys.NamespaceSys`, the class of each namespace's `sys`.
+    /// `importspace._sys.NamespaceSys`, the factory of each namespace's `sys`.
     pub namespace_sys: Py<PyAny>,
     /// `importspace._loaders.load_in_own_frame`: runs a load in a small frame (tracemalloc).
     pub load_in_own_frame: Py<PyAny>,
@@ -104,6 +109,9 @@ pub fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAn
         if let Some(err) = PyErr::take(py) {
             return Err(err);
         }
+        if let Some(module) = crate::overlay::hidden_host_module(py, &name)? {
+            return Ok(module);
+        }
         let top = ffi::PyImport_ImportModuleLevelObject(
             name.as_ptr(),
             std::ptr::null_mut(),
@@ -146,6 +154,16 @@ impl Runtime {
             minor,
             host_sys: sys.clone().unbind(),
             host_builtins: builtins.clone().unbind(),
+            host_bootstrap: bootstrap.clone().cast_into::<PyModule>()?.unbind(),
+            stdlib_dynload: host_import(py, "os")?
+                .getattr("__file__")
+                .and_then(|file| file.extract::<String>())
+                .ok()
+                .and_then(|file| {
+                    std::path::Path::new(&file)
+                        .parent()
+                        .map(|dir| dir.join("lib-dynload").to_string_lossy().into_owned())
+                }),
             module_spec: bootstrap
                 .getattr("ModuleSpec")?
                 .cast_into::<PyType>()?
@@ -214,6 +232,13 @@ impl Runtime {
     }
 
     /// The host's real `sys.modules`.
+    /// Whether `origin` is an extension module of the standard library (in `lib-dynload`).
+    pub fn is_stdlib_extension(&self, origin: &str) -> bool {
+        self.stdlib_dynload.as_deref().is_some_and(|dynload| {
+            std::path::Path::new(origin).parent() == Some(std::path::Path::new(dynload))
+        })
+    }
+
     pub fn host_modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         Ok(self
             .host_sys

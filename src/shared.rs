@@ -84,6 +84,9 @@ impl SharedImporter {
         if let Some(module) = rt.host_modules(py)?.get_item(name)? {
             return Ok(module);
         }
+        if let Some(module) = crate::overlay::hidden_host_module(py, name)? {
+            return Ok(module);
+        }
         let name_str = name.to_str()?;
         if rt.builtin_names.iter().any(|b| b == name_str) {
             let cache = UNIMPORTED_BUILTINS

@@ -10,7 +10,8 @@ was written: a folder without the marker is never used.
 
 Two sets of distributions: OLD and NEW (pure Python, for test_real_packages.py), and COMPILED
 (binary wheels whose extension modules import at the C level, for test_compiled_packages.py),
-pinned per Python version where no one version has wheels for CPython 3.9-3.13.
+pinned per Python version where no one version has wheels for CPython 3.9-3.13. A third, PYDANTIC:
+pydantic 1 and pydantic 2, each with its dependencies (test_pydantic_side_by_side.py).
 """
 
 from __future__ import annotations
@@ -86,6 +87,32 @@ COMPILED_TOP_LEVEL = {
 # Distributions installed as for another Python (`pip --python-version`), to get one wheel.
 FOR_PYTHON = {"bcrypt": "3.8"}
 
+# pydantic 1 and 2 side by side, each pinned with every distribution it requires (installed by
+# `install_with_dependencies`, which checks the pins cover the requirements). All have binary or
+# pure wheels for CPython 3.9-3.13 on manylinux x86_64:
+# - pydantic 1.10.27: its binary wheel is the Cython build (`pydantic.compiled` is True), whose
+#   modules (`pydantic.fields`, `pydantic.main`, ...) import each other from C at init;
+# - pydantic 2.13.5, the newest pydantic 2 for 3.9 (2.14 needs 3.10), and the pydantic-core it
+#   pins, 2.46.5: a pyo3 extension, `pydantic_core._pydantic_core`.
+PYDANTIC = {
+    "v1": {"pydantic": "1.10.27", "typing-extensions": "4.15.0"},
+    "v2": {
+        "pydantic": "2.13.5",
+        "pydantic-core": "2.46.5",
+        "annotated-types": "0.7.0",
+        "typing-extensions": "4.15.0",
+        "typing-inspection": "0.4.2",
+    },
+}
+# The top-level package (or module) each of those distributions installs.
+PYDANTIC_TOP_LEVEL = {
+    "pydantic": "pydantic",
+    "pydantic-core": "pydantic_core",
+    "annotated-types": "annotated_types",
+    "typing-extensions": "typing_extensions",
+    "typing-inspection": "typing_inspection",
+}
+
 
 class InstallError(Exception):
     """pip could not install a distribution (no pip, no network, no such version...)."""
@@ -145,8 +172,12 @@ def _dist_info(folder: Path, dist: str, version: str) -> Path:
 
 
 def _check_layout(folder: Path, dist: str, version: str) -> None:
-    """What pip must have left in `folder`: the top-level package and the dist-info."""
-    top = folder / {**TOP_LEVEL, **COMPILED_TOP_LEVEL}[dist] / "__init__.py"
+    """What pip must have left in `folder`: the top-level package (or module) and the
+    dist-info."""
+    top_name = {**TOP_LEVEL, **COMPILED_TOP_LEVEL, **PYDANTIC_TOP_LEVEL}[dist]
+    top = folder / top_name / "__init__.py"
+    if not top.is_file() and (folder / f"{top_name}.py").is_file():
+        top = folder / f"{top_name}.py"  # a single module (typing_extensions)
     dist_info = _dist_info(folder, dist, version) / "METADATA"
     missing = [str(p) for p in (top, dist_info) if not p.is_file()]
     if missing:
@@ -231,11 +262,63 @@ def install_compiled() -> dict[str, Path]:
     }
 
 
+def requirements(folder: Path, dist: str, version: str) -> list[str]:
+    """The names of the distributions `dist` requires, from the `Requires-Dist` lines of its
+    installed METADATA: every one but those of extras (`; extra == "..."`). Lines limited to
+    other Pythons by a marker are kept (installing them too is harmless)."""
+    names = []
+    metadata = (_dist_info(folder, dist, version) / "METADATA").read_text(encoding="utf-8")
+    for line in metadata.splitlines():
+        if not line:
+            break  # the headers end at the first empty line
+        key, _, value = line.partition(":")
+        if key.lower() != "requires-dist":
+            continue
+        requirement, _, marker = value.partition(";")
+        if re.search(r"\bextra\s*==", marker):
+            continue
+        name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+        if name:
+            names.append(name.group(1))
+    return names
+
+
+def install_with_dependencies(dist: str, pins: dict[str, str]) -> dict[str, Path]:
+    """`dist` at `pins[dist]` and every distribution it requires, recursively, each at its pin
+    and in its own target folder: `{dist: folder}`. A requirement with no pin is an
+    InstallError (the pins, not pip's resolver, decide every version)."""
+    by_normalized = {_normalized(name): name for name in pins}
+    folders: dict[str, Path] = {}
+    pending = [dist]
+    while pending:
+        name = pending.pop()
+        if name in folders:
+            continue
+        folder = install(name, pins[name])
+        folders[name] = folder
+        for required in requirements(folder, name, pins[name]):
+            pinned = by_normalized.get(_normalized(required))
+            if pinned is None:
+                raise InstallError(
+                    f"{name}=={pins[name]} requires {required}, which has no pin in {pins}"
+                )
+            pending.append(pinned)
+    return folders
+
+
+def install_pydantic() -> dict[str, dict[str, Path]]:
+    """Both sides of PYDANTIC: `{"v1": {dist: folder}, "v2": {dist: folder}}`."""
+    return {side: install_with_dependencies("pydantic", pins) for side, pins in PYDANTIC.items()}
+
+
 if __name__ == "__main__":
     try:
         for (dist, version), folder in install_all().items():
             print(f"{dist}=={version}: {folder}")
         for dist, folder in install_compiled().items():
             print(f"{dist}=={COMPILED[dist]}: {folder}")
+        for side, folders in install_pydantic().items():
+            for dist, folder in folders.items():
+                print(f"{side}: {dist}=={PYDANTIC[side][dist]}: {folder}")
     except InstallError as exc:
         sys.exit(f"error: {exc}")

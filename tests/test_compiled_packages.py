@@ -94,8 +94,17 @@ def _process_wide(name: str) -> bool:
     return name.startswith("encodings.")
 
 
-def host_changes(before: dict) -> list[str]:
-    """How the host's import state differs from `before`, in words; [] when it is the same."""
+def _unwrapped(function):
+    """The host's own `_find_and_load` behind importspace's router, or `function` itself."""
+    return getattr(function, "__wrapped__", function)
+
+
+def host_changes(before: dict, *, closed: bool = False) -> list[str]:
+    """How the host's import state differs from `before`, in words; [] when it is the same.
+    While a namespace that loaded an extension is open (`closed` false), the host's
+    `_find_and_load` may be importspace's router standing in for the same function (compiled
+    code's run-time imports, docs/compliance.md); once every namespace closed, it must be the
+    function itself."""
     after = host_state()
     changes = []
     added = sorted(
@@ -119,6 +128,9 @@ def host_changes(before: dict) -> list[str]:
     if set(after["path_importer_cache"]) != set(before["path_importer_cache"]):
         changes.append("sys.path_importer_cache keys changed")
     for key in ("_find_and_load", "bootstrap __import__", "builtins.__import__"):
+        routed = key == "_find_and_load" and not closed
+        if routed and _unwrapped(after[key]) is _unwrapped(before[key]):
+            continue
         if after[key] is not before[key]:
             changes.append(f"{key} is now {after[key]!r}, was {before[key]!r}")
     return changes
@@ -276,7 +288,7 @@ def yaml_one(folders):
         "host changes": host_changes(before),
     }
     ns.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -306,7 +318,7 @@ def yaml_two(folders):
     first.close()
     facts["second works after the first closed"] = yaml_works(yaml2)
     second.close()
-    facts["host changes"] = host_changes(before)
+    facts["host changes"] = host_changes(before, closed=True)
     return facts
 
 
@@ -363,7 +375,7 @@ def msgpack_one(folders):
         "host changes": host_changes(before),
     }
     ns.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -392,7 +404,7 @@ def msgpack_two(folders):
     first.close()
     facts["second works after the first closed"] = msgpack_works(msgpack2, second)
     second.close()
-    facts["host changes"] = host_changes(before)
+    facts["host changes"] = host_changes(before, closed=True)
     return facts
 
 
@@ -459,7 +471,7 @@ def charset_one(folders):
         "host changes": host_changes(before),
     }
     ns.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -492,7 +504,7 @@ def charset_two(folders):
         "refused" if charset2 is None else charset_works(charset2)
     )
     second.close()
-    facts["host changes"] = host_changes(before)
+    facts["host changes"] = host_changes(before, closed=True)
     return facts
 
 
@@ -548,7 +560,7 @@ def rpds_one(folders):
         "host changes": host_changes(before),
     }
     ns.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -570,7 +582,7 @@ def rpds_from_host_code(folders):
         "host changes": host_changes(before),
     }
     ns.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -599,7 +611,7 @@ def rpds_two(folders):
         facts["second works"] = rpds_works(rpds2)
     first.close()
     second.close()
-    facts["host changes"] = host_changes(before)
+    facts["host changes"] = host_changes(before, closed=True)
     return facts
 
 
@@ -638,7 +650,7 @@ def numpy_one(folders):
         "host changes": host_changes(before),
     }
     ns.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -709,7 +721,7 @@ def numpy_two(folders):
     }
     first.close()
     second.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -738,7 +750,7 @@ def numpy_shared(folders):
     }
     shared.close()
     unshared.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -770,7 +782,7 @@ def bcrypt_two(folders):
     facts["host changes"] = host_changes(before)
     first.close()
     second.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -796,7 +808,7 @@ def bcrypt_shared(folders):
     }
     shared.close()
     unshared.close()
-    facts["host changes after close"] = host_changes(before)
+    facts["host changes after close"] = host_changes(before, closed=True)
     return facts
 
 
@@ -1251,12 +1263,15 @@ def test_host_unchanged_in_this_process(compiled, dist):
         ns.import_module(top)
         module = ns.modules[extension]
         assert module.__file__.endswith(EXT_SUFFIX)
-        assert _frozen_importlib._find_and_load is before["_find_and_load"]
+        # Routed while a namespace that loaded an extension is open (here, maybe others too).
+        assert _frozen_importlib._find_and_load.__wrapped__ is _unwrapped(before["_find_and_load"])
         assert builtins.__import__ is before["builtins.__import__"]
         assert [n for n in sys.modules if n.split(".")[0] == top] == []
         assert host_changes(before) == []
     finally:
         ns.close()
+    # Other namespaces of this process may still be open: the fresh-process scenarios check
+    # that the last close puts the host's function back.
     assert host_changes(before) == []
-    assert _frozen_importlib._find_and_load is before["_find_and_load"]
+    assert _unwrapped(_frozen_importlib._find_and_load) is _unwrapped(before["_find_and_load"])
     assert builtins.__import__ is before["builtins.__import__"]

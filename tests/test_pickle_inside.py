@@ -9,9 +9,9 @@ import pickle
 import sys
 
 import pytest
+from conftest import assert_matches_native, run_in_namespace, write_tree
 
 import importspace
-from conftest import assert_matches_native, run_in_namespace, write_tree
 
 PLUGIN = {
     "plugin/__init__.py": "",

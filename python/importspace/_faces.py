@@ -355,7 +355,7 @@ def _face_module(c_module, builtins_dict, body, **names):
 
 
 def json_face(c_json, builtins_dict, namespace_modules):
-    """The namespace's `_json` on 3.10 and 3.11 (`importspace/_json_face.py` says why)."""
+    """The namespace's `_json` on 3.9-3.11 (`importspace/_json_face.py` says why)."""
     return _face_module(
         c_json,
         builtins_dict,
@@ -363,6 +363,7 @@ def json_face(c_json, builtins_dict, namespace_modules):
         _c_json=c_json,
         _namespace_modules=namespace_modules,
         _host_modules=_host_sys.modules,
+        _translate_errors=_host_sys.version_info < (3, 10),
     )
 
 

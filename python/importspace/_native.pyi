@@ -252,6 +252,11 @@ class ExtensionFileLoader(FileLoader):
 @final
 class ThreadRedirect:
     """While a namespaced extension initialises: that namespace's function on its thread, the
-    original elsewhere."""
+    original elsewhere. As the host's `_find_and_load` while a namespace that loaded an
+    extension is open, it also routes compiled code's run-time imports to the namespace whose
+    code is running."""
 
     def __call__(self, *args: object, **kwargs: object) -> object: ...
+    @property
+    def __wrapped__(self) -> object:
+        """The function this stands in for."""

@@ -4,49 +4,127 @@ Its own `__dict__` holds the namespace's import state (`modules`, `path`, `meta_
 `path_hooks`, `path_importer_cache`), which the Rust engine reads directly; rebinding one of
 them (`sys.path = [...]`) rebinds the namespace's. Every other attribute reads and writes the
 interpreter's real `sys`, so `sys.stdout` redirection or `sys.setrecursionlimit` act as usual.
+
+To code that checks, it is a module like the real `sys`: its class is a subclass of
+`types.ModuleType` that calls itself `module` (name, qualified name, `__module__` 'builtins'), so
+every message CPython formats from the type's name ("Object of type module is not JSON
+serializable", "'module' object is not callable") reads as natively, and its repr is the real
+`sys`'s. What remains visible: `type(sys) is types.ModuleType` is false, `sys.__getattr__` exists,
+and `vars(sys)` holds only the import state and `__name__`.
 """
 
 import sys as _real_sys
 import types
 
 IMPORT_STATE = frozenset({"modules", "path", "meta_path", "path_hooks", "path_importer_cache"})
+# What a namespace's `sys` keeps in its own `__dict__`.
+_OWN = IMPORT_STATE | {"__name__"}
+
+_ModuleType = types.ModuleType
+_module_getattribute = _ModuleType.__getattribute__
+_module_setattr = _ModuleType.__setattr__
+_module_delattr = _ModuleType.__delattr__
+_module_dir = _ModuleType.__dir__
+_real_sys_getattribute = _real_sys.__getattribute__
 
 
-class NamespaceSys(types.ModuleType):
-    """A `sys` whose import state belongs to one namespace.
+class _ClassOrRealSys:
+    """A class attribute of `module` that reads as `on_class` on the class (and, for the
+    `__module__` and `__doc__` entries, on the type) and as the real `sys`'s attribute of the
+    same name on a namespace's `sys`: `type(sys).__doc__` is `ModuleType`'s, `sys.__doc__` the
+    real one, `sys.__module__` raises as natively."""
 
-    Stdlib modules that run inside a namespace (`runpy`, `importlib.util` on 3.9) make modules
-    with `type(sys)(name)`; called with a name, this class gives them an ordinary module.
-    """
+    def __init__(self, name, on_class):
+        self._name = name
+        self._on_class = on_class
 
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self._on_class
+        if type(obj) is module:
+            return getattr(_real_sys, self._name)
+        # An instance of a subclass (whose own class dict has `__module__` and `__doc__`, so
+        # only `__reduce__`/`__reduce_ex__` get here): `object`'s method, bound to it.
+        bind = getattr(type(self._on_class), "__get__", None)
+        return self._on_class if bind is None else bind(self._on_class, obj, owner)
+
+
+class _RealSysLookup:
+    """`module.__getattr__`. CPython binds it with `__get__` before each call: on a namespace's
+    `sys` that gives the real `sys`'s attribute lookup, on an instance of a subclass the plain
+    module lookup, which raises the native AttributeError."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        if type(obj) is module:
+            return _real_sys_getattribute
+        return _module_getattribute.__get__(obj, owner)
+
+
+class _ModuleName(str, _ClassOrRealSys):
+    """`module.__module__`: `type.__module__` returns what the class dict holds as it is, so
+    this must be the string 'builtins' itself."""
+
+    def __new__(cls, name, on_class):
+        return str.__new__(cls, on_class)
+
+
+class module(_ModuleType):
+    # Called with arguments, as stdlib code does (`type(sys)(name)`), the class gives an
+    # ordinary module; without, it fails as `ModuleType()` does. A namespace's `sys` comes from
+    # `new_namespace_sys()`. A subclass gets instances of its own, as natively.
     def __new__(cls, *args, **kwargs):
-        if cls is NamespaceSys and (args or kwargs):
-            return types.ModuleType(*args, **kwargs)
-        return super().__new__(cls)
+        if cls is module:
+            return _ModuleType(*args, **kwargs)
+        return _ModuleType.__new__(cls)
 
-    def __init__(self) -> None:
-        super().__init__("sys")
-        own = self.__dict__
-        for dunder in ("__doc__", "__package__", "__loader__", "__spec__"):
-            own.pop(dunder, None)
+    # What a failed lookup calls: the real `sys`'s own lookup, so the AttributeError comes from
+    # C, as natively, with no frame of this file in its traceback.
+    __getattr__ = _RealSysLookup()
 
-    def __getattr__(self, name: str):
-        return getattr(_real_sys, name)
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in IMPORT_STATE or name == "__name__":
+    def __setattr__(self, name, value):
+        if type(self) is not module:
+            _module_setattr(self, name, value)
+        elif name in _OWN:
             self.__dict__[name] = value
         else:
             setattr(_real_sys, name, value)
 
-    def __delattr__(self, name: str) -> None:
-        if name in IMPORT_STATE:
+    def __delattr__(self, name):
+        if type(self) is not module:
+            _module_delattr(self, name)
+        elif name in _OWN:
             del self.__dict__[name]
         else:
             delattr(_real_sys, name)
 
     def __dir__(self):
+        if type(self) is not module:
+            return _module_dir(self)
         return sorted(set(dir(_real_sys)) | set(self.__dict__))
 
-    def __repr__(self) -> str:
-        return "<module 'sys' (importspace namespace)>"
+    # pickle and copy call the object's `__reduce_ex__`: the real `sys`'s raises CPython's
+    # "cannot pickle 'module' object" at every protocol, where `object`'s would take copyreg's
+    # protocol 0-1 path for a heap type (another message). Read on the class (or on an instance
+    # of a subclass) they are `object`'s, so `object.__reduce_ex__` sees no override.
+    __reduce_ex__ = _ClassOrRealSys("__reduce_ex__", object.__reduce_ex__)
+    __reduce__ = _ClassOrRealSys("__reduce__", object.__reduce__)
+
+    __doc__ = _ClassOrRealSys("__doc__", _ModuleType.__doc__)
+    __module__ = _ModuleName("__module__", "builtins")
+
+
+def new_namespace_sys():
+    """A fresh `sys` for one namespace: empty but for `__name__`; the engine fills in the import
+    state, everything else is read from the real `sys`."""
+    face = _ModuleType.__new__(module)
+    _ModuleType.__init__(face, "sys")
+    own = face.__dict__
+    for dunder in ("__doc__", "__package__", "__loader__", "__spec__"):
+        own.pop(dunder, None)
+    return face
+
+
+# What the Rust engine calls (src/runtime.rs) to make each namespace's `sys`.
+NamespaceSys = new_namespace_sys
