@@ -60,7 +60,7 @@ PYO3_ENV = PYO3_PYTHON="$(VPY)" \
 TEST_ALL_PYS = $(strip $(foreach m,$(SUPPORTED),$(or $(call pyenv_latest,$(m)),$(if $(shell command -v python$(m) 2>/dev/null),$(m)))))
 TEST_ALL_MISSING = $(strip $(foreach m,$(SUPPORTED),$(if $(or $(call pyenv_latest,$(m)),$(shell command -v python$(m) 2>/dev/null)),,$(m))))
 
-.PHONY: help venv build test test-all bench conformance fuzz lint fmt clean
+.PHONY: help venv build test test-all bench conformance realworld fuzz lint fmt clean
 
 help:
 	@echo "make venv     PY=$(PY)  create .venv/$(PY) with maturin, pytest, pytest-timeout, ruff"
@@ -72,6 +72,9 @@ help:
 	@echo "                        installed into the venv; args: BENCH_ARGS=\"--quick\")"
 	@echo "make conformance PY=$(PY)  build, then conformance/run.py: CPython's import suites,"
 	@echo "                        natively and in a namespace (args: CONFORMANCE_ARGS=\"--diff\")"
+	@echo "make realworld PY=$(PY)  build, then tests/realworld/run.py: the 100 most downloaded PyPI"
+	@echo "                        packages natively and in namespaces; docs/realworld/<cp3X>.json and"
+	@echo "                        docs/realworld.md (args: REALWORLD_ARGS=\"--quick --ci\")"
 	@echo "make fuzz     PY=$(PY)  the property tests of src/core (tests/core_properties.rs), differential"
 	@echo "                        against CPython, with FUZZ_CASES=$(FUZZ_CASES) cases each (FUZZ_SECONDS bound)"
 	@echo "make lint               cargo fmt --check, clippy -D warnings, ruff check, ruff format --check"
@@ -140,6 +143,13 @@ fuzz: $(STAMP)
 conformance: build
 	@if [ ! -f conformance/run.py ]; then echo "error: conformance/run.py does not exist yet" >&2; exit 1; fi
 	"$(VPY)" conformance/run.py $(CONFORMANCE_ARGS)
+
+# The real-world corpus of issue 11 (tests/realworld/run.py; needs the package registry the first
+# time, then reuses .cache/realworld/): writes docs/realworld/cp3X.json and re-renders
+# docs/realworld.md from every version's file. REALWORLD_ARGS="--quick --ci" runs the CI subset and
+# fails on anything not listed in tests/realworld/known-failures-cp3X.txt.
+realworld: build
+	"$(VPY)" tests/realworld/run.py --markdown docs/realworld.md $(REALWORLD_ARGS)
 
 # Runs every check, then fails if any failed, so one run shows all problems.
 lint: $(STAMP)

@@ -661,6 +661,13 @@ impl Importer {
             self.reclaim_added_modules(py, &prefix, &host_before)?;
         }
         let module = loaded?;
+        if loader::replaced_state_registration(py, &module)? {
+            Self::modules_remove(&self.modules(py)?, name)?;
+            self.unbind_from_parent(py, name, &module)?;
+            let detail = "its single-phase initialisation made it the process's one module of \
+                          its definition (PyState_FindModule), in place of one still in use";
+            return Err(reinit_refused(py, name.to_str()?, detail));
+        }
         if let Some(stale) = self.foreign_globals(py, &module)? {
             Self::modules_remove(&self.modules(py)?, name)?;
             self.unbind_from_parent(py, name, &module)?;
@@ -896,9 +903,8 @@ impl Importer {
             && builtins
                 .cast::<PyDict>()
                 .ok()
-                .and_then(|b| b.get_item(intern!(py, "__import__")).ok().flatten())
-                .and_then(|i| i.getattr(intern!(py, "__self__")).ok())
-                .is_some_and(|owner| owner.is_instance_of::<Importer>())
+                .and_then(|b| Importer::owner_of_builtins(py, b))
+                .is_some()
     }
 
     /// The host's `sys.modules[name]` when `name` is shared with the host (by the

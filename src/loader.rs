@@ -6,7 +6,7 @@
 use pyo3::exceptions::{PyEOFError, PyImportError, PySyntaxError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyCode, PyDict, PyString};
+use pyo3::types::{PyBytes, PyCode, PyDict, PyModule, PyString, PyWeakrefReference};
 use pyo3::{ffi, intern};
 use pyo3::{PyClass, PyClassInitializer};
 use std::os::unix::fs::MetadataExt;
@@ -1051,6 +1051,68 @@ pub fn has_single_phase_init(module: &Bound<'_, PyAny>) -> bool {
     }
     // SAFETY: a def returned by `PyModule_GetDef` is valid while the module lives.
     unsafe { (*def).m_slots.is_null() }
+}
+
+/// Definition address → weak reference to the module last loaded for it through a namespace,
+/// for single-phase modules with per-module state (see `replaced_state_registration`).
+static STATE_REGISTRATIONS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// A single-phase extension module with module state (`m_size >= 0`, no `m_slots`) is
+/// registered as the process's one module of its definition each time it initialises
+/// (`import.c` `_PyState_AddModule`), and its C code finds its state with `PyState_FindModule`.
+/// So a second initialisation in another namespace takes the state from under the first
+/// (protobuf's `google._upb._message`: a segmentation fault when the first namespace's messages
+/// are used). When `module` displaced a module still alive (another namespace's, or the host's),
+/// that one is registered again and true is returned, so the load can be refused; otherwise
+/// `module` is remembered as its definition's module.
+pub fn replaced_state_registration(py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<bool> {
+    // SAFETY: `PyModule_GetDef` returns NULL (with an error set for a non-module) or the def.
+    let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
+    if def.is_null() {
+        // SAFETY: clears the error `PyModule_GetDef` may have set.
+        unsafe { ffi::PyErr_Clear() };
+        return Ok(false);
+    }
+    // SAFETY: a def returned by `PyModule_GetDef` is valid while the module lives.
+    let (size, slots) = unsafe { ((*def).m_size, (*def).m_slots) };
+    if size < 0 || !slots.is_null() {
+        return Ok(false);
+    }
+    let registrations = STATE_REGISTRATIONS
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
+    let key = def as usize;
+    let mut previous = registrations
+        .get_item(key)?
+        .and_then(|weak| weak.cast_into::<PyWeakrefReference>().ok())
+        .and_then(|weak| weak.upgrade())
+        .filter(|earlier| !earlier.is(module));
+    if previous.is_none() {
+        for (_, candidate) in runtime(py).host_modules(py)?.iter() {
+            // SAFETY: as above; a non-module sets an error, cleared below.
+            let same = candidate.is_instance_of::<PyModule>()
+                && !candidate.is(module)
+                && unsafe { ffi::PyModule_GetDef(candidate.as_ptr()) } == def;
+            if same {
+                previous = Some(candidate);
+                break;
+            }
+        }
+    }
+    match previous {
+        Some(previous) => {
+            // SAFETY: `previous` is a live module made from `def`; re-registering it undoes
+            // what the new initialisation's `_PyState_AddModule` did.
+            if unsafe { ffi::PyState_AddModule(previous.as_ptr(), def) } < 0 {
+                return Err(PyErr::fetch(py));
+            }
+            Ok(true)
+        }
+        None => {
+            registrations.set_item(key, PyWeakrefReference::new(module)?)?;
+            Ok(false)
+        }
+    }
 }
 
 /// A native or CPython `ExtensionFileLoader`.
