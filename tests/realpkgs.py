@@ -66,7 +66,10 @@ TOP_LEVEL = {"packaging": "packaging", "attrs": "attr"}
 #   last numpy with wheels for them (2.0.2, 2.2.6), which load again with a UserWarning;
 # - bcrypt 4.1.3, pyo3, its `cp37-abi3` wheel (picked with `pip --python-version 3.8`): pyo3
 #   built for CPython 3.8 or older refuses a second init of `bcrypt._bcrypt` in one process
-#   ("may only be initialized once per interpreter process"), on every Python.
+#   ("may only be initialized once per interpreter process"), on every Python;
+# - protobuf (6.33.6 on 3.9, the last for it; 7.36.2 after), hand-written C: `google._upb._message`
+#   is a single-phase module with module state that its C code finds with `PyState_FindModule`,
+#   so a second initialisation in one process takes the state from under the first.
 COMPILED = {
     "PyYAML": "6.0.2",
     "msgpack": "1.1.0",
@@ -74,6 +77,7 @@ COMPILED = {
     "rpds-py": "0.22.3",
     "numpy": {(3, 9): "2.0.2", (3, 10): "2.2.6"}.get(sys.version_info[:2], "2.4.6"),
     "bcrypt": "4.1.3",
+    "protobuf": "6.33.6" if sys.version_info < (3, 10) else "7.36.2",
 }
 # The top-level package each compiled distribution installs.
 COMPILED_TOP_LEVEL = {
@@ -83,6 +87,7 @@ COMPILED_TOP_LEVEL = {
     "rpds-py": "rpds",
     "numpy": "numpy",
     "bcrypt": "bcrypt",
+    "protobuf": "google/protobuf",
 }
 # Distributions installed as for another Python (`pip --python-version`), to get one wheel.
 FOR_PYTHON = {"bcrypt": "3.8"}

@@ -812,6 +812,36 @@ def bcrypt_shared(folders):
     return facts
 
 
+def protobuf_works(struct_pb2) -> list:
+    message = struct_pb2.Struct()
+    message.update({"name": "a", "n": 2})
+    return [sorted(message.keys()), message["name"], message["n"]]
+
+
+@scenario
+def protobuf_two(folders):
+    before = host_state()
+    first = new_namespace(folders["protobuf"], name="protobuf-1")
+    second = new_namespace(folders["protobuf"], name="protobuf-2")
+    struct1 = first.import_module("google.protobuf.struct_pb2")
+    facts = {
+        "first works": protobuf_works(struct1),
+        "first runs upb": "google._upb._message" in first.modules,
+    }
+    _, refusal = try_import(second, "google._upb._message")
+    facts["second upb refused, naming share="] = refusal is not None and "share=" in refusal
+    facts["refusal"] = refusal
+    # protobuf falls back to its Python implementation when upb does not import.
+    struct2 = second.import_module("google.protobuf.struct_pb2")
+    facts["second works"] = protobuf_works(struct2)
+    facts["first still works"] = protobuf_works(struct1)
+    facts["host changes"] = host_changes(before)
+    first.close()
+    second.close()
+    facts["host changes after close"] = host_changes(before, closed=True)
+    return facts
+
+
 # --- the pytest side ---------------------------------------------------------------------------
 
 
@@ -1275,3 +1305,23 @@ def test_host_unchanged_in_this_process(compiled, dist):
     assert host_changes(before) == []
     assert _unwrapped(_frozen_importlib._find_and_load) is _unwrapped(before["_find_and_load"])
     assert builtins.__import__ is before["builtins.__import__"]
+
+
+# --- hand-written C with PyState_FindModule: protobuf's upb ---------------------------------------
+
+
+def test_protobuf_upb_second_namespace_refused_and_first_keeps_working(run):
+    """A second initialisation of `google._upb._message` would take its module state from the
+    first namespace (a segmentation fault when the first's messages are used): it is refused,
+    naming share=, and both namespaces go on working (the second with protobuf's Python
+    implementation)."""
+    facts = run("protobuf_two")
+    expected = [["n", "name"], "a", 2.0]
+    assert facts["first works"] == expected
+    assert facts["first runs upb"] is True
+    assert facts["second upb refused, naming share="] is True, facts["refusal"]
+    assert "PyState_FindModule" in facts["refusal"]
+    assert facts["second works"] == expected
+    assert facts["first still works"] == expected
+    assert facts["host changes"] == []
+    assert facts["host changes after close"] == []
