@@ -217,6 +217,13 @@ def registrations_for(importer):
     return found
 
 
+def _like_builtin(function, builtin):
+    """Give a face's Python `function` the documentation and signature of the C `builtin` it
+    stands for (`inspect` reads `__text_signature__` on the functions of a C module)."""
+    function.__doc__ = builtin.__doc__
+    function.__text_signature__ = getattr(builtin, "__text_signature__", None)
+
+
 def _copy_of(module, name):
     face = types.ModuleType(name)
     face.__dict__.update(module.__dict__)
@@ -236,8 +243,8 @@ def atexit_face(registrations):
         _host_atexit.unregister(func)
         registrations.atexit[:] = [entry for entry in registrations.atexit if entry[0] != func]
 
-    register.__doc__ = _host_atexit.register.__doc__
-    unregister.__doc__ = _host_atexit.unregister.__doc__
+    _like_builtin(register, _host_atexit.register)
+    _like_builtin(unregister, _host_atexit.unregister)
     face.register = register
     face.unregister = unregister
     return face
@@ -251,7 +258,7 @@ def codecs_face(registrations):
         _codecs.register(search_function)
         registrations.codecs.append(search_function)
 
-    register.__doc__ = _codecs.register.__doc__
+    _like_builtin(register, _codecs.register)
     face.register = register
     if hasattr(_codecs, "unregister"):  # 3.10+
 
@@ -259,7 +266,7 @@ def codecs_face(registrations):
             _codecs.unregister(search_function)
             registrations.codecs[:] = [f for f in registrations.codecs if f != search_function]
 
-        unregister.__doc__ = _codecs.unregister.__doc__
+        _like_builtin(unregister, _codecs.unregister)
         face.unregister = unregister
     return face
 
@@ -295,7 +302,7 @@ def posix_face(registrations):
                 hooks[key] = func
         _host_posix.register_at_fork(**hooks)
 
-    register_at_fork.__doc__ = _host_posix.register_at_fork.__doc__
+    _like_builtin(register_at_fork, _host_posix.register_at_fork)
     face.register_at_fork = register_at_fork
     return face
 
