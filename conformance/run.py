@@ -47,6 +47,11 @@ SUITES = (
     ("test.test_importlib.test_metadata_api", ("test.test_importlib.metadata.test_api",)),
     ("test.test_importlib.test_files", ("test.test_importlib.resources.test_files",)),
     ("test.test_zipimport", ()),
+    # Standard-library modules whose C accelerators import (`_pickle`, `_json`) or introspect
+    # modules (`inspect`), inside a namespace (issue 11).
+    ("test.test_pickle", ()),
+    ("test.test_json", ()),
+    ("test.test_inspect", ("test.test_inspect.test_inspect",)),
 )
 
 # Outcomes that count as passing (unittest's "OK" outcomes) and how they are tallied.

@@ -42,9 +42,17 @@ const FACE_MODULES: [&str; 6] = [
     "copyreg",
 ];
 
-/// Standard-library extension module name → whether its initialisation is single-phase (see
+/// Standard-library extension module name → the process's instance of it when its
+/// initialisation is single-phase, None when it is multi-phase (see
 /// `Importer::stdlib_single_phase_instance`).
 static STDLIB_SINGLE_PHASE: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
+
+/// The registry of `STDLIB_SINGLE_PHASE`.
+pub fn stdlib_single_phase_instances(py: Python<'_>) -> &Bound<'_, PyDict> {
+    STDLIB_SINGLE_PHASE
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py)
+}
 
 /// The import system of one namespace: its `sys`-like state, its builtins and its locks.
 ///
@@ -642,9 +650,7 @@ impl Importer {
         let importer = self.importer_object(py)?;
         let builtins_dict = self.builtins_dict.bind(py);
         let prefix = format!("{}.", name.to_str()?);
-        if !self.routes_compiled_imports.swap(true, Ordering::AcqRel) {
-            crate::overlay::route_compiled_imports(py)?;
-        }
+        crate::overlay::route_compiled_imports_once(py, &self.routes_compiled_imports)?;
         // The outermost extension load takes a copy of the host's modules, to reclaim what
         // the extension's C code put there itself.
         let host_before = if crate::overlay::depth() == 0 {
@@ -661,17 +667,20 @@ impl Importer {
             self.reclaim_added_modules(py, &prefix, &host_before)?;
         }
         let module = loaded?;
-        if loader::replaced_state_registration(py, &module)? {
+        let namespace_key = self.builtins_dict.bind(py).as_ptr() as usize;
+        let refusal = if loader::replaced_state_registration(py, &module, namespace_key)? {
+            Some(
+                "its single-phase initialisation made it the process's one module of its \
+                 definition (PyState_FindModule), in place of one still in use"
+                    .to_owned(),
+            )
+        } else {
+            self.foreign_globals(py, &module)?
+                .map(|stale| format!("its globals hold another namespace's {}", repr_str(&stale)))
+        };
+        if let Some(detail) = refusal {
             Self::modules_remove(&self.modules(py)?, name)?;
             self.unbind_from_parent(py, name, &module)?;
-            let detail = "its single-phase initialisation made it the process's one module of \
-                          its definition (PyState_FindModule), in place of one still in use";
-            return Err(reinit_refused(py, name.to_str()?, detail));
-        }
-        if let Some(stale) = self.foreign_globals(py, &module)? {
-            Self::modules_remove(&self.modules(py)?, name)?;
-            self.unbind_from_parent(py, name, &module)?;
-            let detail = format!("its globals hold another namespace's {}", repr_str(&stale));
             return Err(reinit_refused(py, name.to_str()?, &detail));
         }
         Ok(module)
@@ -682,9 +691,9 @@ impl Importer {
     /// under a namespace, its state would hold that namespace's modules for the life of the
     /// process, and the next namespace's load would hand back the same object. So a
     /// single-phase module of the standard library's `lib-dynload` is initialised by the host's
-    /// import system and shared by every namespace, as built-in modules are
+    /// import system and shared by every namespace, as built-in modules are: it is part of the
+    /// default shared set, found out from its definition the first time a namespace asks for it
     /// (`host_created_module`). None for any other module, which the namespace loads itself.
-    /// Which stdlib extensions are single-phase is learnt once per process.
     fn stdlib_single_phase_instance<'py>(
         &self,
         py: Python<'py>,
@@ -695,16 +704,15 @@ impl Importer {
         let Ok(origin) = spec.getattr(intern!(py, "origin"))?.extract::<String>() else {
             return Ok(None);
         };
-        if !rt.is_stdlib_extension(&origin) {
+        // CPython's test extensions (`_testsinglephase`, `_testcapi`, ...) exist to exercise the
+        // import system's own handling of single-phase modules (test_import's
+        // `SinglephaseInitTests`): the namespace loads them itself, as any other extension.
+        if !rt.is_stdlib_extension(&origin) || name.to_str()?.starts_with("_test") {
             return Ok(None);
         }
-        let phases = STDLIB_SINGLE_PHASE
-            .get_or_init(py, || PyDict::new(py).unbind())
-            .bind(py);
-        if phases
-            .get_item(name)?
-            .is_some_and(|single| single.is_truthy().is_ok_and(|s| !s))
-        {
+        let instances = stdlib_single_phase_instances(py);
+        let known = instances.get_item(name)?;
+        if known.as_ref().is_some_and(|known| known.is_none()) {
             return Ok(None);
         }
         let host = rt.host_modules(py)?;
@@ -712,12 +720,17 @@ impl Importer {
             Some(module) => Some(module),
             None => crate::overlay::hidden_host_module(py, name)?,
         };
-        let module = match held {
+        let module = match held.or(known) {
             Some(module) => module,
             None => crate::overlay::outside_overlay(py, || host_created_module(py, name, &origin))?,
         };
         let single = loader::has_single_phase_init(&module);
-        phases.set_item(name, single)?;
+        if single {
+            instances.set_item(name, &module)?;
+            crate::overlay::route_compiled_imports_once(py, &self.routes_compiled_imports)?;
+        } else {
+            instances.set_item(name, py.None())?;
+        }
         Ok(single.then_some(module))
     }
 
@@ -1785,8 +1798,8 @@ impl Importer {
 /// a single-phase module runs its whole initialisation there, and what it imports is the
 /// host's; a multi-phase module is only created, and dropped by the caller. What the creation
 /// added to the host's `sys.modules` (a single-phase module puts itself there, with what it
-/// imported) and `sys.path_importer_cache` is taken back out: the host's own later import
-/// finds the same instance again (`PyState_FindModule`, `m_copy`).
+/// imported) and `sys.path_importer_cache` is taken back out; the host's own later import of a
+/// single-phase module gets this instance (`overlay::stdlib_instance_for_host`).
 fn host_created_module<'py>(
     py: Python<'py>,
     name: &Bound<'py, PyString>,

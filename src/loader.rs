@@ -1053,19 +1053,25 @@ pub fn has_single_phase_init(module: &Bound<'_, PyAny>) -> bool {
     unsafe { (*def).m_slots.is_null() }
 }
 
-/// Definition address → weak reference to the module last loaded for it through a namespace,
-/// for single-phase modules with per-module state (see `replaced_state_registration`).
+/// Definition address → `(weak reference to the module last loaded for it through a
+/// namespace, that namespace's key)`, for single-phase modules with module state (see
+/// `replaced_state_registration`).
 static STATE_REGISTRATIONS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
 /// A single-phase extension module with module state (`m_size >= 0`, no `m_slots`) is
 /// registered as the process's one module of its definition each time it initialises
 /// (`import.c` `_PyState_AddModule`), and its C code finds its state with `PyState_FindModule`.
-/// So a second initialisation in another namespace takes the state from under the first
-/// (protobuf's `google._upb._message`: a segmentation fault when the first namespace's messages
-/// are used). When `module` displaced a module still alive (another namespace's, or the host's),
-/// that one is registered again and true is returned, so the load can be refused; otherwise
-/// `module` is remembered as its definition's module.
-pub fn replaced_state_registration(py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<bool> {
+/// So an initialisation in one namespace takes the state from under another namespace's (or
+/// the host's) module of that definition (protobuf's `google._upb._message`: a segmentation
+/// fault when the first namespace's messages are used). When `module`, just loaded by the
+/// namespace identified by `namespace_key`, displaced such a module that is still alive, that
+/// one is registered again and true is returned, so the load can be refused. Displacing this
+/// namespace's own earlier module is what CPython does on a reload, and is left alone.
+pub fn replaced_state_registration(
+    py: Python<'_>,
+    module: &Bound<'_, PyAny>,
+    namespace_key: usize,
+) -> PyResult<bool> {
     // SAFETY: `PyModule_GetDef` returns NULL (with an error set for a non-module) or the def.
     let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
     if def.is_null() {
@@ -1082,14 +1088,16 @@ pub fn replaced_state_registration(py: Python<'_>, module: &Bound<'_, PyAny>) ->
         .get_or_init(py, || PyDict::new(py).unbind())
         .bind(py);
     let key = def as usize;
-    let mut previous = registrations
-        .get_item(key)?
-        .and_then(|weak| weak.cast_into::<PyWeakrefReference>().ok())
-        .and_then(|weak| weak.upgrade())
-        .filter(|earlier| !earlier.is(module));
+    let mut previous = None;
+    if let Some(entry) = registrations.get_item(key)? {
+        let (weak, owner): (Bound<'_, PyWeakrefReference>, usize) = entry.extract()?;
+        previous = weak
+            .upgrade()
+            .filter(|earlier| !earlier.is(module) && owner != namespace_key);
+    }
     if previous.is_none() {
         for (_, candidate) in runtime(py).host_modules(py)?.iter() {
-            // SAFETY: as above; a non-module sets an error, cleared below.
+            // SAFETY: as above; only called on module objects.
             let same = candidate.is_instance_of::<PyModule>()
                 && !candidate.is(module)
                 && unsafe { ffi::PyModule_GetDef(candidate.as_ptr()) } == def;
@@ -1109,7 +1117,7 @@ pub fn replaced_state_registration(py: Python<'_>, module: &Bound<'_, PyAny>) ->
             Ok(true)
         }
         None => {
-            registrations.set_item(key, PyWeakrefReference::new(module)?)?;
+            registrations.set_item(key, (PyWeakrefReference::new(module)?, namespace_key))?;
             Ok(false)
         }
     }

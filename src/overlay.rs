@@ -231,6 +231,9 @@ impl ThreadRedirect {
                         .getattr(intern!(py, "_find_and_load"))?
                         .call(args, kwargs);
                 }
+                if let Some(instance) = stdlib_instance_for_host(py, &name)? {
+                    return Ok(instance);
+                }
             }
         }
         self.original.bind(py).call(args, kwargs)
@@ -311,6 +314,36 @@ pub fn route_compiled_imports(py: Python<'_>) -> PyResult<()> {
         original: original.unbind(),
     };
     namespace.set_item(intern!(py, "_find_and_load"), Bound::new(py, hook)?)
+}
+
+/// `route_compiled_imports` for a namespace that has not routed yet (`routes` is its flag).
+pub fn route_compiled_imports_once(
+    py: Python<'_>,
+    routes: &std::sync::atomic::AtomicBool,
+) -> PyResult<()> {
+    if routes.swap(true, Ordering::AcqRel) {
+        return Ok(());
+    }
+    route_compiled_imports(py)
+}
+
+/// The host's own import of a single-phase standard-library extension module that a namespace
+/// loaded first (`Importer::stdlib_single_phase_instance`) gets that instance, which it then
+/// holds in its `sys.modules` as natively: initialising it again would register a second
+/// instance as its definition's module (`_PyState_AddModule`) and give the namespaces' instance
+/// the new one's state (3.9's `_struct` would raise another `struct.error`).
+fn stdlib_instance_for_host<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(instance) = crate::importer::stdlib_single_phase_instances(py).get_item(name)? else {
+        return Ok(None);
+    };
+    if instance.is_none() {
+        return Ok(None);
+    }
+    runtime(py).host_modules(py)?.set_item(name, &instance)?;
+    Ok(Some(instance))
 }
 
 /// A namespace that routed compiled imports closes: the last one puts the host's

@@ -109,6 +109,8 @@ def namespace_of(module):
     name = getattr(module, "__name__", None)
     if isinstance(name, str) and sys.modules.get(name) is module:
         return None  # the host's own module, shared or not
+    if any(held is module for held in list(sys.modules.values())):
+        return None  # the host's, under another name (`_decimal` calls itself `decimal`)
     for namespace in list(_live_namespaces):
         if _holds(namespace, module):
             return namespace
