@@ -517,3 +517,33 @@ result = [sys.modules["sp"] is host_sp, host_sp.VALUE, same.VALUE, same.value(),
           other.VALUE, other.value(), other is not host_sp, host_sp.init_count()]
 """
     assert run_native(built["a"], script) == [True, 1, 1, 1, 2, 2, True, 1]
+
+
+# ------------------------------------------- single-phase extension modules of the standard library
+
+
+def test_single_phase_stdlib_extension_is_one_instance_for_host_and_namespaces():
+    """CPython keeps one instance of a single-phase module per process (3.9's `_struct` and
+    `_posixsubprocess`, `_pickle` up to 3.11): a second namespace loads `subprocess`, and the
+    host importing `struct` after a namespace did raises its own `struct.error`, in the host and
+    in the namespace, as natively (fresh process: the host has imported neither)."""
+    script = """
+import sys
+import importspace
+first = importspace.Namespace(path=sys.path)
+second = importspace.Namespace(path=sys.path)
+ns_struct = first.import_module("struct")
+first.import_module("subprocess")
+second.import_module("subprocess")
+import struct
+caught = []
+for module in (ns_struct, struct):
+    try:
+        module.unpack("<I", b"")
+    except Exception as exc:
+        caught.append(type(exc) is module.error)
+result = [caught, second.import_module("subprocess").list2cmdline(["a b"])]
+first.close()
+second.close()
+"""
+    assert run_native(Path(os.getcwd()), script) == [[True, True], '"a b"']
