@@ -8,9 +8,11 @@ subclassing it. Then the write-through: every attribute but the import state rea
 the interpreter's real `sys`, while `modules`, `path`, `meta_path`, `path_hooks` and
 `path_importer_cache` stay the namespace's.
 
-What still tells the two apart (python/importspace/_sys.py): `type(sys) is types.ModuleType` is
-false (the class is a subclass of it), `sys.__getattr__` exists, and `vars(sys)` holds only the
-namespace's import state and `__name__`.
+The class carries a data descriptor per attribute of the real `sys`, so
+`inspect.getattr_static` finds them as natively. What still tells the two apart
+(python/importspace/_sys.py): `type(sys) is types.ModuleType` is false (the class is a subclass
+of it), `sys.__getattr__` exists, and `vars(sys)` holds only the namespace's import state and
+`__name__`.
 """
 
 from __future__ import annotations
@@ -400,6 +402,78 @@ def test_writes_through_to_the_real_sys(namespace, tmp_path):
     assert not hasattr(sys, "importspace_probe")
 
 
+def test_static_lookup_and_class_attributes(namespace, tmp_path):
+    """The class carries a descriptor per attribute of the real `sys`: `getattr_static` finds
+    them on `sys` (test_inspect's `TestGetattrStatic.test_module`), while on the class and on
+    instances of a subclass they behave as on any module."""
+    inside = compare(
+        namespace,
+        tmp_path,
+        """
+        import inspect
+        import pickle
+
+        sentinel = object()
+
+        def static(obj, name):
+            return inspect.getattr_static(obj, name, sentinel) is not sentinel
+
+        class Sub(type(sys)):
+            pass
+
+        made = Sub("made")
+        stdout = sys.stdout
+        result = {
+            "static version": static(sys, "version"),
+            "static path": static(sys, "path"),
+            "static missing": static(sys, "no_such_attribute"),
+            "hasattr": [hasattr(sys, name) for name in ("version", "stdout", "flags", "__spec__")],
+            "class version": outcome(lambda: type(sys).version),
+            "class hasattr": hasattr(type(sys), "stdout"),
+            "subclass version": outcome(lambda: Sub.version),
+            "made version": outcome(lambda: made.version),
+            "made hasattr": hasattr(made, "stdout"),
+            "made delete": outcome(lambda: delattr(made, "stdout")),
+        }
+        made.stdout = "own"
+        made.version = "own version"
+        result["made set"] = [made.stdout, made.version, sorted(vars(made))]
+        del made.stdout
+        result["made deleted"] = [hasattr(made, "stdout"), sys.stdout is stdout]
+        result["made pickle"] = outcome(lambda: pickle.dumps(made))
+        """,
+    )
+    assert inside["static version"] is True
+    assert inside["class version"][:2] == [
+        "AttributeError",
+        "type object 'module' has no attribute 'version'",
+    ]
+
+
+def test_reads_stay_live(namespace):
+    """What the host rebinds or adds on the real `sys` after the namespace was made is what
+    namespaced code reads."""
+    import io
+
+    saved = sys.stdout
+    sys.stdout = io.StringIO()
+    try:
+        assert namespace.sys.stdout is sys.stdout
+    finally:
+        sys.stdout = saved
+    assert namespace.sys.stdout is saved
+    sys.importspace_late = "late"
+    try:
+        assert namespace.sys.importspace_late == "late"
+    finally:
+        del sys.importspace_late
+    assert not hasattr(namespace.sys, "importspace_late")
+    # Deleting through the face deletes from the real `sys`; the face then misses it too.
+    sys.importspace_late = "again"
+    del namespace.sys.importspace_late
+    assert not hasattr(sys, "importspace_late")
+
+
 def test_import_state_stays_the_namespace_s(namespace):
     host_path = sys.path
     result = run_in_namespace(
@@ -437,6 +511,12 @@ KNOWN_DIFFERENCES = {
         "import copyreg\nresult = outcome(lambda: copyreg._reduce_ex(sys, 0))"
     ),
     "vars": "result = 'stdout' in vars(sys)",
+    # The class's descriptors shadow, for `getattr_static`, a subclass instance's own attribute
+    # of the same name (plain lookups find the instance's).
+    "getattr_static on a subclass instance": (
+        "import inspect\nclass Sub(type(sys)): pass\nmade = Sub('made')\nmade.stdout = 'own'\n"
+        "result = inspect.getattr_static(made, 'stdout') == 'own'"
+    ),
 }
 
 

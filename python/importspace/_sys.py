@@ -9,7 +9,10 @@ To code that checks, it is a module like the real `sys`: its class is a subclass
 `types.ModuleType` that calls itself `module` (name, qualified name, `__module__` 'builtins'), so
 every message CPython formats from the type's name ("Object of type module is not JSON
 serializable", "'module' object is not callable") reads as natively, and its repr is the real
-`sys`'s. What remains visible: `type(sys) is types.ModuleType` is false, `sys.__getattr__` exists,
+`sys`'s. The class carries a data descriptor per attribute of the real `sys` (`_RealSysAttribute`)
+that reads, writes and deletes it live, so `inspect.getattr_static(sys, "version")` finds
+something, as natively; attributes the real `sys` gains later are read through `__getattr__`.
+What remains visible: `type(sys) is types.ModuleType` is false, `sys.__getattr__` exists,
 and `vars(sys)` holds only the import state and `__name__`.
 """
 
@@ -26,6 +29,19 @@ _module_setattr = _ModuleType.__setattr__
 _module_delattr = _ModuleType.__delattr__
 _module_dir = _ModuleType.__dir__
 _real_sys_getattribute = _real_sys.__getattribute__
+_module_dict = _ModuleType.__dict__["__dict__"].__get__
+# AttributeError carries `name` and `obj` on 3.10+; CPython fills them in for a failed lookup
+# from 3.10, for a failed delete from 3.13.
+_LOOKUP_ERROR_CONTEXT = _real_sys.version_info >= (3, 10)
+_DELETE_ERROR_CONTEXT = _real_sys.version_info >= (3, 13)
+
+
+def _attribute_error(message, name, obj, context):
+    exc = AttributeError(message)
+    if context:
+        exc.name = name
+        exc.obj = obj
+    return exc
 
 
 class _ClassOrRealSys:
@@ -60,6 +76,52 @@ class _RealSysLookup:
         if type(obj) is module:
             return _real_sys_getattribute
         return _module_getattribute.__get__(obj, owner)
+
+
+class _RealSysAttribute:
+    """A data descriptor of `module` for one attribute of the real `sys`: on a namespace's `sys`
+    it reads, writes and deletes the real `sys`'s attribute (a missing one raises, and the lookup
+    falls back to `__getattr__`, which raises CPython's own error). It makes the attribute
+    visible to `inspect.getattr_static`. Read on the class it is missing, as on `ModuleType`; on
+    an instance of a subclass it is the instance's own attribute, as on any module."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __get__(self, obj, owner=None):
+        if type(obj) is module:
+            return _real_sys_getattribute(self._name)
+        name = self._name
+        if obj is None:
+            message = f"type object {owner.__name__!r} has no attribute {name!r}"
+            raise _attribute_error(message, name, owner, _LOOKUP_ERROR_CONTEXT)
+        try:
+            return _module_dict(obj)[name]
+        except KeyError:
+            # ModuleType's lookup drops this error and raises its own (or calls the module's
+            # `__getattr__`).
+            raise AttributeError(name) from None
+
+    def __set__(self, obj, value):
+        if type(obj) is module:
+            setattr(_real_sys, self._name, value)
+        else:
+            _module_dict(obj)[self._name] = value
+
+    def __delete__(self, obj):
+        if type(obj) is module:
+            delattr(_real_sys, self._name)
+            return
+        name = self._name
+        try:
+            del _module_dict(obj)[name]
+        except KeyError:
+            if _real_sys.version_info < (3, 11):
+                raise AttributeError(name) from None
+            message = f"{type(obj).__name__!r} object has no attribute {name!r}"
+            raise _attribute_error(message, name, obj, _DELETE_ERROR_CONTEXT) from None
 
 
 class _ModuleName(str, _ClassOrRealSys):
@@ -115,9 +177,32 @@ class module(_ModuleType):
     __module__ = _ModuleName("__module__", "builtins")
 
 
+def _cover_real_sys_attributes():
+    """Give `module` a `_RealSysAttribute` for each attribute of the real `sys` it has none for
+    yet, but the import state and what `ModuleType` itself defines (`__doc__`, `__dict__`...).
+    Only when the real `sys` has another number of attributes than at the last look: a
+    namespace is made in microseconds."""
+    global _covered_count
+    real = vars(_real_sys)
+    if len(real) == _covered_count:
+        return
+    for name in list(real):
+        if name not in _OWN and name not in _covered and not hasattr(_ModuleType, name):
+            setattr(module, name, _RealSysAttribute(name))
+            _covered.add(name)
+    _covered_count = len(real)
+
+
+_covered = set()
+_covered_count = -1
+_cover_real_sys_attributes()
+
+
 def new_namespace_sys():
     """A fresh `sys` for one namespace: empty but for `__name__`; the engine fills in the import
-    state, everything else is read from the real `sys`."""
+    state, everything else is read from the real `sys` (through the class's descriptors, which
+    first cover what the real `sys` has gained since the last namespace was made)."""
+    _cover_real_sys_attributes()
     face = _ModuleType.__new__(module)
     _ModuleType.__init__(face, "sys")
     own = face.__dict__
