@@ -53,7 +53,7 @@ import unittest.mock  # noqa: F401
 from pathlib import Path
 
 import pytest
-from conftest import run_native
+from conftest import assert_matches_native, run_native
 from difftools import STDLIB_DIRS, assert_same
 
 import importspace
@@ -1809,3 +1809,33 @@ def test_shared_stdlib_importlib_inside_acts_on_the_namespace(tree, make_ns, var
     assert "onlyns_d" not in ns.modules
     assert ns.modules["email"] is sys.modules["email"]
     assert ns.modules["email.mime"] is sys.modules["email.mime"]
+
+
+def test_world_capturing_accelerators_serve_the_namespace(tmp_path):
+    """`_asyncio`, `_elementtree` and `_decimal` keep objects of the modules they import when they
+    initialise (single-phase up to 3.11 / 3.12): inside a namespace, asyncio's cancellation is
+    caught as the namespace's `CancelledError`, `Decimal` is a `numbers.Number` of the
+    namespace, and ElementTree works, as natively (docs/compliance.md)."""
+    assert_matches_native(
+        tmp_path,
+        """
+        import asyncio, decimal, numbers
+        import xml.etree.ElementTree as ET
+
+        async def main():
+            task = asyncio.ensure_future(asyncio.sleep(10))
+            await asyncio.sleep(0)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                return "cancelled"
+
+        result = [
+            asyncio.run(main()),
+            isinstance(decimal.Decimal(1), numbers.Number),
+            str(decimal.Decimal("1.10") + decimal.Decimal("2.205")),
+            ET.tostring(ET.fromstring("<a><b>x</b></a>").find("b")).decode(),
+        ]
+        """,
+    )
