@@ -1030,27 +1030,24 @@ pub fn extension_module_made_before(
 
 /// `m_size == -1`: a single-phase module that supports no re-initialisation.
 pub fn is_single_phase(module: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: `PyModule_GetDef` returns NULL (with an error set for a non-module) or the def.
-    let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
-    if def.is_null() {
-        unsafe { ffi::PyErr_Clear() };
-        return false;
+    module_def(module).is_some_and(|def| def.m_size == -1)
+}
+
+/// The `PyModuleDef` a module was made from (`PyModule_GetDef`); None for a module made
+/// without one, or an object that is not a module.
+fn module_def(module: &Bound<'_, PyAny>) -> Option<&'static ffi::PyModuleDef> {
+    if !module.is_instance_of::<PyModule>() {
+        return None;
     }
-    unsafe { (*def).m_size == -1 }
+    // SAFETY: `module` is a module, so `PyModule_GetDef` sets no error; it returns NULL or a
+    // def, which extension modules keep in static storage for the life of the process.
+    unsafe { ffi::PyModule_GetDef(module.as_ptr()).as_ref() }
 }
 
 /// Whether `module` was made by single-phase initialisation (`PyInit_*` returning the module;
 /// its definition has no `m_slots`), as opposed to PEP 489 multi-phase initialisation.
 pub fn has_single_phase_init(module: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: `PyModule_GetDef` returns NULL (with an error set for a non-module) or the def.
-    let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
-    if def.is_null() {
-        // SAFETY: clears the error `PyModule_GetDef` may have set.
-        unsafe { ffi::PyErr_Clear() };
-        return false;
-    }
-    // SAFETY: a def returned by `PyModule_GetDef` is valid while the module lives.
-    unsafe { (*def).m_slots.is_null() }
+    module_def(module).is_some_and(|def| def.m_slots.is_null())
 }
 
 /// Definition address → `(weak reference to the module last loaded for it through a
@@ -1072,22 +1069,16 @@ pub fn replaced_state_registration(
     module: &Bound<'_, PyAny>,
     namespace_key: usize,
 ) -> PyResult<bool> {
-    // SAFETY: `PyModule_GetDef` returns NULL (with an error set for a non-module) or the def.
-    let def = unsafe { ffi::PyModule_GetDef(module.as_ptr()) };
-    if def.is_null() {
-        // SAFETY: clears the error `PyModule_GetDef` may have set.
-        unsafe { ffi::PyErr_Clear() };
+    let Some(def) = module_def(module) else {
         return Ok(false);
-    }
-    // SAFETY: a def returned by `PyModule_GetDef` is valid while the module lives.
-    let (size, slots) = unsafe { ((*def).m_size, (*def).m_slots) };
-    if size < 0 || !slots.is_null() {
+    };
+    if def.m_size < 0 || !def.m_slots.is_null() {
         return Ok(false);
     }
     let registrations = STATE_REGISTRATIONS
         .get_or_init(py, || PyDict::new(py).unbind())
         .bind(py);
-    let key = def as usize;
+    let key = std::ptr::from_ref(def) as usize;
     let mut previous = None;
     if let Some(entry) = registrations.get_item(key)? {
         let (weak, owner): (Bound<'_, PyWeakrefReference>, usize) = entry.extract()?;
@@ -1097,10 +1088,8 @@ pub fn replaced_state_registration(
     }
     if previous.is_none() {
         for (_, candidate) in runtime(py).host_modules(py)?.iter() {
-            // SAFETY: as above; only called on module objects.
-            let same = candidate.is_instance_of::<PyModule>()
-                && !candidate.is(module)
-                && unsafe { ffi::PyModule_GetDef(candidate.as_ptr()) } == def;
+            let same = !candidate.is(module)
+                && module_def(&candidate).is_some_and(|other| std::ptr::eq(other, def));
             if same {
                 previous = Some(candidate);
                 break;
@@ -1111,7 +1100,10 @@ pub fn replaced_state_registration(
         Some(previous) => {
             // SAFETY: `previous` is a live module made from `def`; re-registering it undoes
             // what the new initialisation's `_PyState_AddModule` did.
-            if unsafe { ffi::PyState_AddModule(previous.as_ptr(), def) } < 0 {
+            if unsafe {
+                ffi::PyState_AddModule(previous.as_ptr(), std::ptr::from_ref(def).cast_mut())
+            } < 0
+            {
                 return Err(PyErr::fetch(py));
             }
             Ok(true)

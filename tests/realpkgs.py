@@ -127,6 +127,36 @@ def offline() -> bool:
     return os.environ.get(OFFLINE_ENV) == "1"
 
 
+def installed_or_skip(install, what: str):
+    """For a test fixture: `install()`'s folders; when that fails, the test is skipped if the
+    registry is declared unreachable (`IMPORTSPACE_OFFLINE=1`), and fails otherwise."""
+    import pytest
+
+    try:
+        return install()
+    except InstallError as exc:
+        error = exc
+    if offline():
+        pytest.skip(f"{error} (the {what} tests need an install not cached yet)")
+    pytest.fail(
+        f"could not install the {what} distributions these tests import: {error}\n"
+        f"(pip and the package registry are needed once; the installs are cached in "
+        f"{CACHE}. Set {OFFLINE_ENV}=1 to skip these tests instead.)",
+        pytrace=False,
+    )
+
+
+def host_dist_version(dist: str) -> str | None:
+    """The host's `importlib.metadata.version(dist)`, or None when the host has no such
+    distribution."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def target_dir(dist: str, version: str, python_version: str | None = None) -> Path:
     suffix = f"-for-py{python_version}" if python_version else ""
     return CACHE / f"{dist}-{version}{suffix}"

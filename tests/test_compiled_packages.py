@@ -847,18 +847,7 @@ def protobuf_two(folders):
 
 @pytest.fixture(scope="session")
 def compiled() -> dict[str, Path]:
-    try:
-        return realpkgs.install_compiled()
-    except realpkgs.InstallError as exc:
-        error = exc
-    if realpkgs.offline():
-        pytest.skip(f"{error} (the compiled-package tests need an install not cached yet)")
-    pytest.fail(
-        f"could not install the compiled packages these tests import: {error}\n"
-        f"(pip and the package registry are needed once; the installs are cached in "
-        f"{realpkgs.CACHE}. Set {realpkgs.OFFLINE_ENV}=1 to skip these tests instead.)",
-        pytrace=False,
-    )
+    return realpkgs.installed_or_skip(realpkgs.install_compiled, "compiled-package")
 
 
 CHILD = textwrap.dedent(

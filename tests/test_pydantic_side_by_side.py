@@ -228,16 +228,9 @@ def _within(path, folder) -> bool:
     return os.path.commonpath([real, top]) == top
 
 
-def _host_dist_version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 # Reading metadata in the host imports email.parser and friends the first time: do it now,
 # before any test takes its snapshot of the host's modules.
-_host_dist_version("pytest")
+realpkgs.host_dist_version("pytest")
 
 
 def _outside_stdlib(files: dict[str, str | None]) -> dict[str, str]:
@@ -259,18 +252,7 @@ HOST_FOREIGN = _foreign_in_host()
 @pytest.fixture(scope="module")
 def folders() -> dict[str, dict[str, Path]]:
     """Each side's install folders, `{side: {distribution: folder}}`."""
-    try:
-        return realpkgs.install_pydantic()
-    except realpkgs.InstallError as exc:
-        error = exc
-    if realpkgs.offline():
-        pytest.skip(f"{error} (the pydantic tests need an install not cached yet)")
-    pytest.fail(
-        f"could not install the pydantic distributions these tests import: {error}\n"
-        f"(pip and the package registry are needed once; the installs are cached in "
-        f"{realpkgs.CACHE}. Set {realpkgs.OFFLINE_ENV}=1 to skip these tests instead.)",
-        pytrace=False,
-    )
+    return realpkgs.installed_or_skip(realpkgs.install_pydantic, "pydantic")
 
 
 @pytest.fixture(scope="module")
@@ -306,7 +288,7 @@ def sides(paths):
     imports `plugin_models` through `models()`); the host's sys.modules gains nothing of theirs,
     and after `close()` the host is as it was."""
     before = set(sys.modules)
-    host_versions = {dist: _host_dist_version(dist) for dist in realpkgs.PYDANTIC_TOP_LEVEL}
+    host_versions = {dist: realpkgs.host_dist_version(dist) for dist in realpkgs.PYDANTIC_TOP_LEVEL}
     made = {}
     try:
         for side in SIDES:
@@ -322,7 +304,7 @@ def sides(paths):
     assert _foreign_in_host() == HOST_FOREIGN
     added = {n: getattr(sys.modules[n], "__file__", None) for n in sys.modules if n not in before}
     assert _outside_stdlib(added) == {}
-    assert {d: _host_dist_version(d) for d in realpkgs.PYDANTIC_TOP_LEVEL} == host_versions
+    assert {d: realpkgs.host_dist_version(d) for d in realpkgs.PYDANTIC_TOP_LEVEL} == host_versions
 
 
 def models(sides, side):
@@ -524,7 +506,7 @@ def test_host_metadata_is_untouched(sides):
         )
     # The host's own answer is whatever it was (the host's environment has no pydantic from
     # these folders): the namespaces' paths are theirs alone.
-    host = _host_dist_version("pydantic")
+    host = realpkgs.host_dist_version("pydantic")
     assert host not in (realpkgs.PYDANTIC["v1"]["pydantic"], realpkgs.PYDANTIC["v2"]["pydantic"])
     assert _foreign_in_host() == HOST_FOREIGN
 

@@ -15,7 +15,6 @@ which makes them skip.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import sys
 import textwrap
@@ -125,32 +124,14 @@ def _watched_state() -> dict[str, object]:
     return {name: sys.modules.get(name) for name in WATCHED}
 
 
-def _host_dist_version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 # Reading metadata in the host imports email.parser and friends the first time: do it now,
 # before any test takes its snapshot of the host's modules.
-_host_dist_version("pytest")
+realpkgs.host_dist_version("pytest")
 
 
 @pytest.fixture(scope="session")
 def real_packages() -> dict[tuple[str, str], Path]:
-    try:
-        return realpkgs.install_all()
-    except realpkgs.InstallError as exc:
-        error = exc
-    if realpkgs.offline():
-        pytest.skip(f"{error} (the real-package tests need an install not cached yet)")
-    pytest.fail(
-        f"could not install the real packages these tests import: {error}\n"
-        f"(pip and the package registry are needed once; the installs are cached in "
-        f"{realpkgs.CACHE}. Set {realpkgs.OFFLINE_ENV}=1 to skip these tests instead.)",
-        pytrace=False,
-    )
+    return realpkgs.installed_or_skip(realpkgs.install_all, "real-package")
 
 
 def make_side(label: str, versions: dict[str, str], real_packages, root: Path) -> Side:
@@ -258,12 +239,12 @@ def test_code_in_the_namespace_sees_its_own_versions(sides, label):
 
 
 def test_host_metadata_is_untouched(sides):
-    host = {dist: _host_dist_version(dist) for dist in realpkgs.TOP_LEVEL}
+    host = {dist: realpkgs.host_dist_version(dist) for dist in realpkgs.TOP_LEVEL}
     for side in sides.values():
         side.mod("packaging")
         side.mod("attr")
         side.mod("importlib.metadata")
-    assert {dist: _host_dist_version(dist) for dist in realpkgs.TOP_LEVEL} == host
+    assert {dist: realpkgs.host_dist_version(dist) for dist in realpkgs.TOP_LEVEL} == host
 
 
 # --- objects from both namespaces, used together from the host -------------------------------
@@ -389,7 +370,7 @@ def test_host_import_state_unchanged(real_packages, tmp_path):
     before = _watched_state()
     before_path = list(sys.path)
     before_meta_path = list(sys.meta_path)
-    host_versions = {dist: _host_dist_version(dist) for dist in realpkgs.TOP_LEVEL}
+    host_versions = {dist: realpkgs.host_dist_version(dist) for dist in realpkgs.TOP_LEVEL}
 
     old = make_side("old", realpkgs.OLD, real_packages, tmp_path)
     new = make_side("new", realpkgs.NEW, real_packages, tmp_path)
@@ -421,4 +402,4 @@ def test_host_import_state_unchanged(real_packages, tmp_path):
     assert set(sys.modules) == before_modules
     assert sys.path == before_path
     assert sys.meta_path == before_meta_path
-    assert {dist: _host_dist_version(dist) for dist in realpkgs.TOP_LEVEL} == host_versions
+    assert {dist: realpkgs.host_dist_version(dist) for dist in realpkgs.TOP_LEVEL} == host_versions

@@ -54,16 +54,6 @@ MARKDOWN = REPO / "docs" / "realworld.md"
 # Module path segments left out of the walk: test suites, and `__main__` modules, which run a
 # program (a CLI, a server) when imported.
 EXCLUDED = ["tests", "test", "testing", "conftest", "_tests", "__main__"]
-# The default shared set when src/shared.rs cannot be read (see docs/compliance.md).
-FALLBACK_SHARED = [
-    "_frozen_importlib",
-    "_frozen_importlib_external",
-    "encodings",
-    "warnings",
-    "ast",
-    "copyreg",
-    "threading",
-]
 # Read by the smoke calls (pydantic-settings) and by packages at import time: no network, no
 # colours, the same hash seed and time zone for native and namespace runs.
 WORKER_ENV = {
@@ -90,13 +80,12 @@ KINDS = ("crash", "timeout", "native-crash", "ns1", "ns2", "smoke", "pollution")
 
 def shared_set() -> list[str]:
     """DEFAULT_SHARED of src/shared.rs, the documented shared set (docs/compliance.md)."""
-    try:
-        text = (REPO / "src" / "shared.rs").read_text()
-        body = re.search(r"DEFAULT_SHARED\s*:[^=]*=\s*&\[(.*?)\];", text, re.S).group(1)
-        names = re.findall(r'"([^"]+)"', body)
-        return names or FALLBACK_SHARED
-    except (OSError, AttributeError):
-        return FALLBACK_SHARED
+    text = (REPO / "src" / "shared.rs").read_text()
+    found = re.search(r"DEFAULT_SHARED\s*:[^=]*=\s*&\[(.*?)\];", text, re.S)
+    names = re.findall(r'"([^"]+)"', found.group(1)) if found else []
+    if not names:
+        raise SystemExit("error: no DEFAULT_SHARED list found in src/shared.rs")
+    return names
 
 
 # --- running one worker ------------------------------------------------------------------------
