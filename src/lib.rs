@@ -1,23 +1,19 @@
 //! importspace: isolated import namespaces for CPython, with the import machinery in Rust.
 //!
-//! `core` holds the pure-Rust pieces (names, pyc headers, paths, listings); the other modules
-//! are the pyo3 edge: the `importlib._bootstrap` algorithm (`importer`), the finders, the
-//! loaders, module locks and the public `Namespace`.
+//! Layers, from the bottom up (see docs/architecture.md):
+//! - `core`: the pure-Rust pieces (names, pyc headers, paths, listings, source decoding);
+//! - `errors`, `runtime` (the host interpreter's objects), `fsio`, `locks`, `codecache`;
+//! - `import`: the import system of one namespace, one file per importlib concept;
+//! - `namespace`: the public `Namespace`.
 
 mod codecache;
 pub mod core;
 mod errors;
-mod finder;
 mod fsio;
-mod importer;
-mod loader;
+mod import;
 mod locks;
 mod namespace;
-mod nspath;
-mod overlay;
 mod runtime;
-mod shared;
-mod spec;
 
 use pyo3::prelude::*;
 
@@ -26,19 +22,21 @@ mod _native {
     #[pymodule_export]
     use crate::codecache::{clear_code_cache, code_cache_info, set_code_cache_limits};
     #[pymodule_export]
-    use crate::finder::{FileFinder, FileFinderHook, PathFinder};
+    use crate::import::extension::overlay::ThreadRedirect;
     #[pymodule_export]
-    use crate::importer::{Importer, NamespaceClosedError};
+    use crate::import::finder::{FileFinder, FileFinderHook, PathFinder};
     #[pymodule_export]
-    use crate::loader::{ExtensionFileLoader, FileLoader, SourceFileLoader, SourcelessFileLoader};
+    use crate::import::loader::{
+        ExtensionFileLoader, FileLoader, SourceFileLoader, SourcelessFileLoader,
+    };
+    #[pymodule_export]
+    use crate::import::namespace_path::NamespacePath;
+    #[pymodule_export]
+    use crate::import::shared::SharedImporter;
+    #[pymodule_export]
+    use crate::import::{Importer, NamespaceClosedError};
     #[pymodule_export]
     use crate::namespace::Namespace;
-    #[pymodule_export]
-    use crate::nspath::NamespacePath;
-    #[pymodule_export]
-    use crate::overlay::ThreadRedirect;
-    #[pymodule_export]
-    use crate::shared::SharedImporter;
 
     use pyo3::prelude::*;
 

@@ -8,10 +8,10 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::names;
 use crate::errors::{module_not_found, repr_str};
-use crate::finder::{FileFinderHook, PathFinder};
-use crate::importer::{import_module_args, make_builtins, Importer};
+use crate::import::finder::{FileFinderHook, PathFinder};
+use crate::import::shared::SharedImporter;
+use crate::import::{import_module_args, Importer};
 use crate::runtime::runtime;
-use crate::shared::SharedImporter;
 
 /// C accelerators of the standard library that are single-phase up to the given minor version
 /// and, when they initialise, keep objects of the Python modules they import in C statics or
@@ -58,7 +58,7 @@ fn initial_path<'py>(
             path.get_type().name()?
         )));
     }
-    let fspath = crate::runtime::host_import(py, "os")?.getattr("fspath")?;
+    let fspath = crate::import::extension::overlay::host_import(py, "os")?.getattr("fspath")?;
     let entries = path
         .try_iter()?
         .map(|entry| fspath.call1((entry?,)))
@@ -336,7 +336,7 @@ impl Namespace {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let importer = self.importer(py).get();
         importer.close(py)?;
-        crate::overlay::restore_transient(py)?;
+        crate::import::extension::overlay::restore_transient(py)?;
         for key in ["modules", "path_importer_cache"] {
             if let Some(value) = self.state(py).get_item(key)? {
                 if let Ok(dict) = value.cast::<PyDict>() {
@@ -461,4 +461,19 @@ impl Namespace {
         visit.call(&self.builtins)?;
         visit.call(&self.share)
     }
+}
+
+/// A fresh `builtins` module for a namespace: a copy of the host's builtins, to which the
+/// caller adds the namespace's `__import__`.
+fn make_builtins(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    let rt = runtime(py);
+    let module = rt
+        .module_type
+        .bind(py)
+        .call1(("builtins",))?
+        .cast_into::<PyModule>()?;
+    module
+        .dict()
+        .update(rt.host_builtins.bind(py).dict().as_mapping())?;
+    Ok(module)
 }

@@ -91,14 +91,16 @@ pub fn caller_import_from<'py>(
         .getattr(item)
 }
 
-/// The host's module `name`, imported by the host's import system if need be.
+/// The host's module `name`, imported by the host's import system if need be, with no regard
+/// to the extension overlay: engine code uses `overlay::host_import`, which also finds what
+/// the overlay hides; the registry below loads with this before any namespace exists.
 ///
-/// Engine code must not use `py.import` (`PyImport_Import`): that calls the running frame's
-/// `__import__`, which inside a namespace is the namespace's, and then reads the host's
-/// `sys.modules`. This goes to `PyImport_ImportModuleLevelObject`, which asks the host's
-/// `sys.modules` and the host's importlib only.
-pub fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    let name = PyString::new(py, name);
+/// This goes to `PyImport_ImportModuleLevelObject`, which asks the host's `sys.modules` and the
+/// host's importlib only.
+pub fn host_import_unhidden<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
     // SAFETY: `name` is a live str; both calls return a new reference or NULL.
     unsafe {
         if let Some(module) =
@@ -108,9 +110,6 @@ pub fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAn
         }
         if let Some(err) = PyErr::take(py) {
             return Err(err);
-        }
-        if let Some(module) = crate::overlay::hidden_host_module(py, &name)? {
-            return Ok(module);
         }
         let top = ffi::PyImport_ImportModuleLevelObject(
             name.as_ptr(),
@@ -122,6 +121,11 @@ pub fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAn
         Bound::from_owned_ptr_or_err(py, top)?;
         Bound::from_owned_ptr_or_err(py, ffi::PyImport_GetModule(name.as_ptr()))
     }
+}
+
+/// `host_import_unhidden` of a name given as text, for the registry's own loading.
+fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    host_import_unhidden(py, &PyString::new(py, name))
 }
 
 /// The registry, filled on first use.

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 
-use crate::loader::create_extension_module;
+use crate::import::loader::create_extension_module;
 use crate::runtime::runtime;
 
 /// Modules every namespace takes from the host, and why (see docs/compliance.md):
@@ -84,7 +84,7 @@ impl SharedImporter {
         if let Some(module) = rt.host_modules(py)?.get_item(name)? {
             return Ok(module);
         }
-        if let Some(module) = crate::overlay::hidden_host_module(py, name)? {
+        if let Some(module) = crate::import::extension::overlay::hidden_host_module(py, name)? {
             return Ok(module);
         }
         let name_str = name.to_str()?;
@@ -106,12 +106,12 @@ impl SharedImporter {
                 builtin_spec
             };
             let module = create_extension_module(py, rt.create_builtin.bind(py), &spec)?;
-            crate::importer::init_module_attrs(py, &spec, &module, false)?;
+            crate::import::spec::init_module_attrs(py, &spec, &module, false)?;
             rt.exec_builtin.bind(py).call1((&module,))?;
             cache.set_item(name, &module)?;
             return Ok(module);
         }
-        crate::overlay::outside_overlay(py, || {
+        crate::import::extension::overlay::outside_overlay(py, || {
             // Through the host's `_gcd_import`, a Python function: C code that imports while
             // the module initialises (`PyImport_Import`, which calls the running frame's
             // `__import__`) then runs under the host's frame and imports into the host, not
@@ -119,7 +119,7 @@ impl SharedImporter {
             if let Some(module) = rt.host_modules(py)?.get_item(name)? {
                 return Ok(module);
             }
-            crate::runtime::host_import(py, "_frozen_importlib")?
+            crate::import::extension::overlay::host_import(py, "_frozen_importlib")?
                 .call_method1(intern!(py, "_gcd_import"), (name,))
         })
     }

@@ -8,7 +8,7 @@ use pyo3::types::{PyList, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::names;
-use crate::finder::PathFinder;
+use crate::import::finder::PathFinder;
 
 struct Computed {
     path: Py<PyList>,

@@ -14,10 +14,10 @@ use crate::core::listing::{self, DirListing};
 use crate::core::{names, paths};
 use crate::errors::warn;
 use crate::fsio;
-use crate::loader::LoaderKind;
-use crate::nspath::NamespacePath;
+use crate::import::loader::LoaderKind;
+use crate::import::namespace_path::NamespacePath;
+use crate::import::spec;
 use crate::runtime::runtime;
-use crate::spec;
 
 /// The loaders a native `FileFinder` tries, in CPython's order: extensions, source, bytecode
 /// (`_get_supported_file_loaders`).

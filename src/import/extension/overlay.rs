@@ -28,12 +28,38 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{ffi, intern};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::importer::Importer;
+use crate::import::state::Importer;
 use crate::runtime::runtime;
 
 fn current_thread() -> u64 {
     // SAFETY: a plain query of the calling thread's identifier.
     unsafe { ffi::PyThread_get_thread_ident() as u64 }
+}
+
+/// Standard-library extension module name → the process's instance of it when its
+/// initialisation is single-phase, None when it is multi-phase (see
+/// `Importer::stdlib_single_phase_instance`, in `extension`).
+static STDLIB_SINGLE_PHASE: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
+
+/// The registry of `STDLIB_SINGLE_PHASE`.
+pub fn stdlib_single_phase_instances(py: Python<'_>) -> &Bound<'_, PyDict> {
+    STDLIB_SINGLE_PHASE
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py)
+}
+
+/// The host's module `name`, imported by the host's import system if need be; while the
+/// overlay hides it (see `hide_host_only`), the host's hidden module.
+///
+/// Engine code must not use `py.import` (`PyImport_Import`): that calls the running frame's
+/// `__import__`, which inside a namespace is the namespace's, and then reads the host's
+/// `sys.modules`.
+pub fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let name = PyString::new(py, name);
+    if let Some(module) = hidden_host_module(py, &name)? {
+        return Ok(module);
+    }
+    crate::runtime::host_import_unhidden(py, &name)
 }
 
 /// How many extension initialisations are in progress, in all threads and namespaces.
@@ -336,7 +362,7 @@ fn stdlib_instance_for_host<'py>(
     py: Python<'py>,
     name: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let Some(instance) = crate::importer::stdlib_single_phase_instances(py).get_item(name)? else {
+    let Some(instance) = stdlib_single_phase_instances(py).get_item(name)? else {
         return Ok(None);
     };
     if instance.is_none() {

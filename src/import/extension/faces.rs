@@ -1,0 +1,123 @@
+//! The namespace's own faces of modules the process has one of: the import system
+//! (`_frozen_importlib`, `_frozen_importlib_external`), the process-wide registries (`atexit`,
+//! codecs, fork hooks, `copyreg`), and C modules whose entry points must run under a namespace
+//! frame (`_pickle`; `_json` on 3.9–3.11). The faces themselves are `importspace._faces`.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use super::definition::has_single_phase_init;
+use super::overlay::host_import;
+use crate::import::state::Importer;
+
+/// The built-in and frozen modules a namespace gets its own copy of (see `importspace._faces`):
+/// the import system, bound to the namespace's machinery, and the process-wide registries
+/// (`atexit`, codecs, fork hooks, `copyreg`), so what the namespace registers stays its own or
+/// is undone when it closes.
+pub const FACE_MODULES: [&str; 6] = [
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+    "atexit",
+    "_codecs",
+    "posix",
+    "copyreg",
+];
+
+impl Importer {
+    /// The namespace's `_pickle`: CPython's C pickler, `c_pickle`, behind a face whose entry
+    /// points run under a frame of the namespace, so the C code's `PyImport_Import` finds the
+    /// namespace's modules (`importspace/_pickle_face.py`). 3.9-3.11's `_pickle` is a
+    /// single-phase module, the host's instance in every namespace
+    /// (`stdlib_single_phase_instance`); from 3.12 each namespace initialises its own.
+    pub(crate) fn pickle_face<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+        c_pickle: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // A single-phase `_pickle` (3.9-3.11) is the host's instance, whose state holds the
+        // host's `copyreg.dispatch_table`.
+        let state_dispatch_table = if has_single_phase_init(&c_pickle) {
+            host_import(py, "copyreg")?.getattr(intern!(py, "dispatch_table"))?
+        } else {
+            py.None().into_bound(py)
+        };
+        let face = host_import(py, "importspace._faces")?.call_method1(
+            intern!(py, "pickle_face"),
+            (&c_pickle, self.builtins_dict.bind(py), state_dispatch_table),
+        )?;
+        self.install_face(py, spec, loader, name, face)
+    }
+
+    /// The namespace's `_json` on 3.9-3.11, whose C scanner finds `JSONDecodeError` outside the
+    /// namespace when it raises (`Modules/_json.c` `raise_errmsg`: a process-wide static on
+    /// 3.9, the interpreter's modules dict on 3.10 and 3.11): its own instance, `c_json`,
+    /// behind a face that raises the namespace's class (`importspace/_json_face.py`).
+    pub(crate) fn json_face<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+        c_json: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let face = host_import(py, "importspace._faces")?.call_method1(
+            intern!(py, "json_face"),
+            (&c_json, self.builtins_dict.bind(py), self.modules(py)?),
+        )?;
+        self.install_face(py, spec, loader, name, face)
+    }
+
+    /// Put a face (`importspace._faces`) in the namespace's modules as `name`, with the
+    /// attributes of the module it stands for.
+    pub(crate) fn install_face<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        loader: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyString>,
+        face: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        face.setattr(intern!(py, "__spec__"), spec)?;
+        face.setattr(intern!(py, "__loader__"), loader)?;
+        face.setattr(
+            intern!(py, "__file__"),
+            spec.getattr(intern!(py, "origin"))?,
+        )?;
+        self.modules(py)?.set_item(name, &face)?;
+        Ok(face)
+    }
+
+    /// The namespace's own copy of a module in `FACE_MODULES` (see `importspace._faces`);
+    /// `_frozen_importlib` and `_frozen_importlib_external` are made together.
+    pub(crate) fn module_face<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let importer = self.importer_object(py)?;
+        let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
+        let faces = host_import(py, "importspace._faces")?.call_method1(
+            "make_face",
+            (
+                name,
+                importer,
+                self.sys.bind(py),
+                meta_path,
+                self.builtins_dict.bind(py),
+            ),
+        )?;
+        let faces = faces.cast_into::<PyDict>()?;
+        let modules = self.modules(py)?;
+        for (face_name, face) in faces.iter() {
+            let face_name = PyString::intern(py, face_name.cast::<PyString>()?.to_str()?);
+            if Self::modules_get(&modules, &face_name)?.is_none() {
+                modules.set_item(&face_name, face)?;
+            }
+        }
+        modules.get_item(name)
+    }
+}

@@ -1,0 +1,106 @@
+//! What `IMPORT_FROM` needs during a circular import: the caller's next instruction read from
+//! its bytecode (`ceval.c` `import_from` falls back to the interpreter's `sys.modules`, which
+//! holds no namespaced module).
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use super::state::Importer;
+use crate::runtime::runtime;
+
+impl Importer {
+    /// `import a.b.c as d` compiles to `IMPORT_NAME a.b.c` (no fromlist) then `IMPORT_FROM b`,
+    /// `IMPORT_FROM c`. During a circular import, `a.b` may still be loading and so not yet an
+    /// attribute of `a`; natively `ceval.c:import_from` then falls back to the interpreter's
+    /// global `sys.modules` (test_import's `circular_imports/binding.py`), which does not hold
+    /// namespaced modules. So when a link of the chain is missing from its parent, is in the
+    /// namespace's modules and still initialising, and the caller's next instruction is
+    /// `IMPORT_FROM`, bind it onto its parent now (`load_unlocked` unbinds it if that load then
+    /// fails; natively it is bound when the load succeeds). A plain `import a.b.c` binds nothing
+    /// early: natively `a.b.c` is an `AttributeError` until the load completes, and so it stays.
+    pub(crate) fn bind_chain_for_import_from(
+        &self,
+        py: Python<'_>,
+        top: &Bound<'_, PyAny>,
+        name: &str,
+    ) -> PyResult<()> {
+        let mut parent = top.clone();
+        let mut start = name.find('.').map_or(name.len(), |dot| dot + 1);
+        let mut caller_imports_from = None;
+        while start < name.len() {
+            let end = name[start..]
+                .find('.')
+                .map_or(name.len(), |dot| start + dot);
+            let child = PyString::new(py, &name[start..end]);
+            if let Ok(bound) = parent.getattr(&child) {
+                parent = bound;
+            } else {
+                let modules = self.modules(py)?;
+                let Some(module) = Self::modules_get(&modules, &PyString::new(py, &name[..end]))?
+                else {
+                    return Ok(());
+                };
+                if module.is_none() || !Self::is_initializing(py, &module) {
+                    return Ok(());
+                }
+                if !*caller_imports_from.get_or_insert_with(|| next_instruction_is_import_from(py))
+                {
+                    return Ok(());
+                }
+                let _ = parent.setattr(&child, &module);
+                parent = module;
+            }
+            start = end + 1;
+        }
+        Ok(())
+    }
+}
+
+/// `(IMPORT_NAME, IMPORT_FROM, EXTENDED_ARG)` opcodes of this interpreter: checked on 3.9–3.13
+/// (`dis.opmap`); on other versions read from the host's `opcode` module if it is loaded.
+pub(crate) fn import_opcodes(py: Python<'_>) -> Option<(u8, u8, u8)> {
+    match runtime(py).minor {
+        9..=12 => Some((108, 109, 144)),
+        13 => Some((75, 74, 71)),
+        _ => {
+            let modules = runtime(py).host_sys.bind(py).getattr("modules").ok()?;
+            let opmap = modules.get_item("opcode").ok()?.getattr("opmap").ok()?;
+            let op = |name: &str| opmap.get_item(name).ok()?.extract::<u8>().ok();
+            Some((op("IMPORT_NAME")?, op("IMPORT_FROM")?, op("EXTENDED_ARG")?))
+        }
+    }
+}
+
+/// Whether the Python frame calling `__import__` is at an `IMPORT_NAME` followed by
+/// `IMPORT_FROM` (skipping `EXTENDED_ARG`s; on 3.9 `f_lasti` may point at the `EXTENDED_ARG`
+/// before `IMPORT_NAME`). When the opcodes are unknown, assume it is, so the import succeeds.
+pub(crate) fn next_instruction_is_import_from(py: Python<'_>) -> bool {
+    let Some((import_name, import_from, extended_arg)) = import_opcodes(py) else {
+        return true;
+    };
+    let inspect = || -> PyResult<bool> {
+        let frame = runtime(py)
+            .host_sys
+            .bind(py)
+            .getattr("_getframe")?
+            .call0()?;
+        let Ok(mut i) = usize::try_from(frame.getattr("f_lasti")?.extract::<isize>()?) else {
+            return Ok(false);
+        };
+        let code = frame.getattr("f_code")?.getattr("co_code")?;
+        let code = code.cast::<pyo3::types::PyBytes>()?.as_bytes();
+        let opcode_at = |i: usize| code.get(i).copied();
+        while opcode_at(i) == Some(extended_arg) {
+            i += 2;
+        }
+        if opcode_at(i) != Some(import_name) {
+            return Ok(false);
+        }
+        i += 2;
+        while opcode_at(i) == Some(extended_arg) {
+            i += 2;
+        }
+        Ok(opcode_at(i) == Some(import_from))
+    };
+    inspect().unwrap_or(false)
+}
