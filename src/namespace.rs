@@ -1,6 +1,6 @@
 //! `importspace.Namespace`: the public face of one namespace (see design.md's API contract).
 
-use pyo3::exceptions::{PyAttributeError, PyImportError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyImportError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
@@ -10,6 +10,7 @@ use crate::core::names;
 use crate::errors::{module_not_found, repr_str};
 use crate::import::finder::{FileFinderHook, PathFinder};
 use crate::import::shared::SharedImporter;
+use crate::import::state::sys_item;
 use crate::import::{import_module_args, Importer};
 use crate::runtime::runtime;
 
@@ -109,10 +110,9 @@ impl Namespace {
         self.importer.get().state.bind(py)
     }
 
+    /// `sys.<key>` of the namespace (`state::sys_item`).
     fn get_state<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.state(py)
-            .get_item(key)?
-            .ok_or_else(|| PyAttributeError::new_err(key.to_owned()))
+        sys_item(self.state(py), &PyString::new(py, key))
     }
 
     fn describe(&self) -> String {

@@ -17,6 +17,7 @@ use crate::fsio;
 use crate::import::loader::LoaderKind;
 use crate::import::namespace_path::NamespacePath;
 use crate::import::spec;
+use crate::import::state::sys_item;
 use crate::runtime::runtime;
 
 /// The loaders a native `FileFinder` tries, in CPython's order: extensions, source, bytecode
@@ -333,12 +334,13 @@ impl PathFinder {
         self.state.bind(py)
     }
 
+    /// `sys.<key>` of the namespace (`state::sys_item`).
     fn state_item<'py>(
         &self,
         py: Python<'py>,
         key: &Bound<'py, PyString>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.state.bind(py).get_item(key)
+    ) -> PyResult<Bound<'py, PyAny>> {
+        sys_item(self.state.bind(py), key)
     }
 
     /// Mirrors `PathFinder._path_hooks`: the first hook that does not raise ImportError.
@@ -347,9 +349,7 @@ impl PathFinder {
         py: Python<'py>,
         entry: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Some(hooks) = self.state_item(py, intern!(py, "path_hooks"))? else {
-            return Ok(py.None().into_bound(py));
-        };
+        let hooks = self.state_item(py, intern!(py, "path_hooks"))?;
         // `sys.path_hooks = None` is not skipped: iterating it raises TypeError, as natively.
         if !hooks.is_none() && !hooks.is_truthy()? {
             warn(
@@ -396,9 +396,7 @@ impl PathFinder {
         } else {
             entry.clone()
         };
-        let cache = self
-            .state_item(py, intern!(py, "path_importer_cache"))?
-            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path_importer_cache"))?;
+        let cache = self.state_item(py, intern!(py, "path_importer_cache"))?;
         match cache.get_item(&entry) {
             Ok(finder) => Ok(Some(finder).filter(|f| !f.is_none())),
             Err(err) if err.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => {
@@ -466,9 +464,7 @@ impl PathFinder {
         let this = slf.get();
         let path = match path.filter(|p| !p.is_none()) {
             Some(path) => path.clone(),
-            None => this
-                .state_item(py, intern!(py, "path"))?
-                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path"))?,
+            None => this.state_item(py, intern!(py, "path"))?,
         };
         let Some(found) = this.get_spec(py, fullname, &path)? else {
             return Ok(None);
@@ -580,25 +576,24 @@ impl PathFinder {
     /// importer cache, invalidate every finder in it, and make namespace paths recompute.
     fn invalidate_caches(&self, py: Python<'_>) -> PyResult<()> {
         let minor = runtime(py).minor;
-        if let Some(cache) = self.state_item(py, intern!(py, "path_importer_cache"))? {
-            let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = cache
-                .call_method0(intern!(py, "items"))?
-                .try_iter()?
-                .map(|kv| kv?.extract())
-                .collect::<PyResult<_>>()?;
-            for (key, finder) in items {
-                let relative = minor >= 11
-                    && key
-                        .extract::<String>()
-                        .map(|k| !paths::is_absolute(&k))
-                        .unwrap_or(true);
-                if finder.is_none() || relative {
-                    cache.del_item(&key)?;
-                } else if let Ok(native) = finder.cast::<FileFinder>() {
-                    native.get().invalidate_caches();
-                } else if finder.hasattr(intern!(py, "invalidate_caches"))? {
-                    finder.call_method0(intern!(py, "invalidate_caches"))?;
-                }
+        let cache = self.state_item(py, intern!(py, "path_importer_cache"))?;
+        let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = cache
+            .call_method0(intern!(py, "items"))?
+            .try_iter()?
+            .map(|kv| kv?.extract())
+            .collect::<PyResult<_>>()?;
+        for (key, finder) in items {
+            let relative = minor >= 11
+                && key
+                    .extract::<String>()
+                    .map(|k| !paths::is_absolute(&k))
+                    .unwrap_or(true);
+            if finder.is_none() || relative {
+                cache.del_item(&key)?;
+            } else if let Ok(native) = finder.cast::<FileFinder>() {
+                native.get().invalidate_caches();
+            } else if finder.hasattr(intern!(py, "invalidate_caches"))? {
+                finder.call_method0(intern!(py, "invalidate_caches"))?;
             }
         }
         self.epoch.fetch_add(1, Ordering::Relaxed);

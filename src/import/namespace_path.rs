@@ -9,6 +9,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::names;
 use crate::import::finder::PathFinder;
+use crate::import::state::sys_item;
 
 struct Computed {
     path: Py<PyList>,
@@ -57,13 +58,9 @@ impl NamespacePath {
         let state = finder.state(py);
         let parent = names::parent(&self.name);
         let value = if parent.is_empty() {
-            state
-                .get_item(intern!(py, "path"))?
-                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("path"))?
+            sys_item(state, intern!(py, "path"))?
         } else {
-            let modules = state
-                .get_item(intern!(py, "modules"))?
-                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("modules"))?;
+            let modules = sys_item(state, intern!(py, "modules"))?;
             modules.get_item(parent)?.getattr(intern!(py, "__path__"))?
         };
         PyTuple::new(py, value.try_iter()?.collect::<PyResult<Vec<_>>>()?)
