@@ -8,6 +8,7 @@
 //! `cargo test` runs each property for proptest's default 256 cases; `make fuzz` runs them with
 //! `PROPTEST_CASES` set much higher (bounded by `FUZZ_CASES`). A failure prints the minimal input.
 
+use importspace::core::names::ModuleName;
 use importspace::core::{listing, names, paths, pyc, source};
 use proptest::prelude::*;
 use pyo3::prelude::*;
@@ -111,6 +112,80 @@ proptest! {
         });
         prop_assert_eq!(Ok(ours), theirs);
         prop_assert_eq!(Ok(prefix), their_prefix);
+    }
+
+    /// `ModuleName`'s parts fit together, on any text: the last ancestor, a dot and the tail
+    /// make the name; each ancestor is the parent of the next and the first is the head; there
+    /// are as many ancestors as dots; and the free functions say what the methods say.
+    #[test]
+    fn module_name_parts_reconstruct_the_name(text in prop_oneof![dotted(), any::<String>()]) {
+        let name = ModuleName::new(&text);
+        let ancestors: Vec<ModuleName<'_>> = name.ancestors().collect();
+        let rebuilt = match ancestors.last() {
+            Some(last) => last.child(name.tail()),
+            None => name.tail().to_owned(),
+        };
+        prop_assert_eq!(&rebuilt, &text);
+        prop_assert_eq!(ancestors.len(), text.matches('.').count());
+        prop_assert_eq!(ancestors.last().copied(), name.parent());
+        prop_assert_eq!(name.parent().is_none(), name.is_top_level());
+        prop_assert_eq!(ancestors.first().copied().unwrap_or(name), name.head());
+        for pair in ancestors.windows(2) {
+            prop_assert_eq!(pair[1].parent(), Some(pair[0]));
+        }
+        prop_assert_eq!(name.to_string(), text.clone());
+        prop_assert_eq!(names::parent(&text), name.parent().map_or("", ModuleName::as_str));
+        prop_assert_eq!(names::tail(&text), name.tail());
+        prop_assert_eq!(names::head(&text), name.head().as_str());
+        prop_assert_eq!(
+            names::ancestors(&text).collect::<Vec<_>>(),
+            ancestors.iter().map(|a| a.as_str()).collect::<Vec<_>>()
+        );
+    }
+
+    /// The parent of a child is the package it was made from, and its tail the child's name.
+    #[test]
+    fn parent_of_child_is_self(package in dotted(), child in "[ab_é]{0,4}") {
+        let package = ModuleName::new(&package);
+        let made = package.child(&child);
+        let made = ModuleName::new(&made);
+        prop_assert_eq!(made.parent(), Some(package));
+        prop_assert_eq!(made.tail(), child.as_str());
+        prop_assert!(!made.is_top_level());
+    }
+
+    /// `ModuleName::resolve_relative` agrees with the free function, with walking `level - 1`
+    /// parents up from the package, and with `importlib._bootstrap._resolve_name` down to the
+    /// exception (type and message) its error converts into.
+    #[test]
+    fn module_name_resolve_matches_importlib(name in dotted(), package in dotted(), level in 1usize..5) {
+        let ours = ModuleName::new(&name).resolve_relative(ModuleName::new(&package), level);
+        prop_assert_eq!(&ours, &names::resolve_relative(&name, &package, level));
+        if !package.is_empty() {
+            let base = std::iter::successors(Some(ModuleName::new(&package)), |p| p.parent())
+                .nth(level - 1);
+            let walked = base.map(|b| if name.is_empty() { b.as_str().to_owned() } else { b.child(&name) });
+            prop_assert_eq!(ours.clone().ok(), walked);
+        }
+        let (ours, theirs) = with_python(|py| {
+            let ours = ours.map_err(|e| {
+                let err = PyErr::from(e);
+                let value = err.value(py);
+                format!("{}: {}", value.get_type().name().unwrap(), value.str().unwrap())
+            });
+            let vars = PyDict::new(py);
+            vars.set_item("name", &name).unwrap();
+            vars.set_item("package", &package).unwrap();
+            vars.set_item("level", level).unwrap();
+            let theirs = py_outcome(
+                py,
+                "import _frozen_importlib as b",
+                "(b._sanity_check(name, package, level), b._resolve_name(name, package, level))[1]",
+                &vars,
+            );
+            (ours, theirs)
+        });
+        prop_assert_eq!(ours, theirs);
     }
 
     /// `python_repr_str` is exact for ASCII (the messages' fast path), `python_repr_bytes` for

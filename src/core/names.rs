@@ -10,6 +10,7 @@ pub enum ResolveError {
 }
 
 impl ResolveError {
+    /// CPython's message for this error (the `ImportError`'s only argument).
     pub fn message(&self) -> &'static str {
         match self {
             ResolveError::NoParentPackage => {
@@ -20,67 +21,165 @@ impl ResolveError {
     }
 }
 
+/// A dotted module name (`"a.b.c"`), borrowed: the arithmetic on it in one place.
+///
+/// Borrowed and `Copy` rather than owned: every name the engine walks is already held as a `&str`
+/// or `String` by its caller (extracted from a Python `str`), and `parent`, `tail`, `head` and
+/// `ancestors` are slices of it, so none of them allocates; only [`ModuleName::child`] and
+/// [`ModuleName::resolve_relative`], which make new names, return an owned `String`.
+///
+/// Any text is accepted, as CPython accepts any `str` as a name: empty components (`"a..b"`,
+/// `".a"`, `"a."`) are split exactly as `str.rpartition('.')` / `str.partition('.')` split them,
+/// and nothing is validated. The engine keeps names as UTF-8: a name with lone surrogates
+/// (`'q\udc80'`), which is no valid UTF-8, is dealt with at the Python edge (see
+/// `errors::unencodable_name_not_found`) before a `ModuleName` exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleName<'a>(&'a str);
+
+impl<'a> ModuleName<'a> {
+    /// Wrap a dotted name; any text is accepted (see the type's documentation).
+    pub const fn new(name: &'a str) -> Self {
+        ModuleName(name)
+    }
+
+    /// The name as text.
+    pub const fn as_str(self) -> &'a str {
+        self.0
+    }
+
+    /// True if the name has no dot, i.e. names a top-level module: `"a"`, but not `"a.b"`.
+    pub fn is_top_level(self) -> bool {
+        !self.0.contains('.')
+    }
+
+    /// The parent package: `"a.b.c"` → `Some("a.b")`, and `None` for a top-level name (`"a"`).
+    ///
+    /// `Option` rather than the empty-string convention of the free [`parent`] (which is
+    /// `self.parent()` with `None` as `""`), so that "no parent" is not a name. It is `None`
+    /// exactly when the name has no dot: a malformed `".a"` has the parent `Some("")`, as
+    /// `name.rpartition('.')[0]` says.
+    pub fn parent(self) -> Option<ModuleName<'a>> {
+        self.0.rfind('.').map(|dot| ModuleName(&self.0[..dot]))
+    }
+
+    /// The last component: `"a.b.c"` → `"c"`, `"a"` → `"a"` (`name.rpartition('.')[2]`).
+    pub fn tail(self) -> &'a str {
+        match self.0.rfind('.') {
+            Some(dot) => &self.0[dot + 1..],
+            None => self.0,
+        }
+    }
+
+    /// The top-level package: `"a.b.c"` → `"a"`, `"a"` → `"a"` (`name.partition('.')[0]`).
+    pub fn head(self) -> ModuleName<'a> {
+        match self.0.find('.') {
+            Some(dot) => ModuleName(&self.0[..dot]),
+            None => self,
+        }
+    }
+
+    /// Every proper ancestor, outermost first: `"a.b.c"` → `"a"`, `"a.b"`; none for `"a"`.
+    ///
+    /// The name is its last ancestor, a dot and its [`tail`](Self::tail) (or just its tail if it
+    /// has no ancestor); this is the order `_find_and_load` imports parents in.
+    pub fn ancestors(self) -> impl Iterator<Item = ModuleName<'a>> + Clone + 'a {
+        let name = self.0;
+        name.match_indices('.')
+            .map(move |(dot, _)| ModuleName(&name[..dot]))
+    }
+
+    /// The name of the child `tail` of this package: `"a.b"` and `"c"` → `"a.b.c"`.
+    ///
+    /// `tail` is joined as given; with no dot in it, `ModuleName::new(&child).parent()` is `self`.
+    pub fn child(self, tail: &str) -> String {
+        let mut child = String::with_capacity(self.0.len() + 1 + tail.len());
+        child.push_str(self.0);
+        child.push('.');
+        child.push_str(tail);
+        child
+    }
+
+    /// Resolve this name, relative to `package` at `level` (the number of leading dots, at
+    /// least 1, the dots themselves not part of `self`), to an absolute name.
+    ///
+    /// Mirrors `importlib._bootstrap._resolve_name` (and the C `resolve_name` in
+    /// `Python/import.c`), with `_sanity_check`'s error for an empty package: the base is
+    /// `package` with `level - 1` trailing components dropped, and `package.rsplit('.', level - 1)`
+    /// must have at least `level` parts. An empty name resolves to the base package itself.
+    pub fn resolve_relative(
+        self,
+        package: ModuleName<'_>,
+        level: usize,
+    ) -> Result<String, ResolveError> {
+        if package.0.is_empty() {
+            return Err(ResolveError::NoParentPackage);
+        }
+        let mut base = package;
+        for _ in 1..level {
+            base = base.parent().ok_or(ResolveError::BeyondTopLevel)?;
+        }
+        if self.0.is_empty() {
+            Ok(base.0.to_owned())
+        } else {
+            Ok(base.child(self.0))
+        }
+    }
+}
+
+impl<'a> From<&'a str> for ModuleName<'a> {
+    fn from(name: &'a str) -> Self {
+        ModuleName(name)
+    }
+}
+
+impl AsRef<str> for ModuleName<'_> {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ModuleName<'_> {
+    /// The name as is, unquoted (messages quote it with `errors::repr_str`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 /// The parent of a dotted name: `"a.b.c"` → `"a.b"`, `"a"` → `""`.
 ///
-/// Mirrors `name.rpartition('.')[0]` as `importlib._bootstrap` uses it.
+/// Mirrors `name.rpartition('.')[0]` as `importlib._bootstrap` uses it; [`ModuleName::parent`]
+/// with `None` as `""`.
 pub fn parent(name: &str) -> &str {
-    match name.rfind('.') {
-        Some(dot) => &name[..dot],
-        None => "",
-    }
+    ModuleName(name).parent().map_or("", ModuleName::as_str)
 }
 
 /// The last component of a dotted name: `"a.b.c"` → `"c"`.
 ///
-/// Mirrors `name.rpartition('.')[2]`.
+/// Mirrors `name.rpartition('.')[2]`; [`ModuleName::tail`].
 pub fn tail(name: &str) -> &str {
-    match name.rfind('.') {
-        Some(dot) => &name[dot + 1..],
-        None => name,
-    }
+    ModuleName(name).tail()
 }
 
 /// The first component of a dotted name: `"a.b.c"` → `"a"`.
 ///
-/// Mirrors `name.partition('.')[0]`.
+/// Mirrors `name.partition('.')[0]`; [`ModuleName::head`].
 pub fn head(name: &str) -> &str {
-    match name.find('.') {
-        Some(dot) => &name[..dot],
-        None => name,
-    }
+    ModuleName(name).head().as_str()
 }
 
-/// Every proper ancestor of a dotted name, nearest last: `"a.b.c"` → `["a", "a.b"]`.
+/// Every proper ancestor of a dotted name, nearest last: `"a.b.c"` → `["a", "a.b"]`;
+/// [`ModuleName::ancestors`].
 pub fn ancestors(name: &str) -> impl Iterator<Item = &str> {
-    name.match_indices('.').map(move |(dot, _)| &name[..dot])
+    ModuleName(name).ancestors().map(ModuleName::as_str)
 }
 
-/// Resolve a relative module name to an absolute one.
+/// Resolve a relative module name to an absolute one; [`ModuleName::resolve_relative`].
 ///
 /// Mirrors `importlib._bootstrap._resolve_name` (and the C `resolve_name` in `Python/import.c`):
 /// `package.rsplit('.', level - 1)` must have at least `level` parts. An empty `name` resolves to
 /// the base package itself. `level` must be at least 1.
 pub fn resolve_relative(name: &str, package: &str, level: usize) -> Result<String, ResolveError> {
-    if package.is_empty() {
-        return Err(ResolveError::NoParentPackage);
-    }
-    let mut base_end = package.len();
-    for _ in 1..level {
-        match package[..base_end].rfind('.') {
-            Some(dot) => base_end = dot,
-            None => return Err(ResolveError::BeyondTopLevel),
-        }
-    }
-    let base = &package[..base_end];
-    if name.is_empty() {
-        Ok(base.to_owned())
-    } else {
-        let mut resolved = String::with_capacity(base.len() + 1 + name.len());
-        resolved.push_str(base);
-        resolved.push('.');
-        resolved.push_str(name);
-        Ok(resolved)
-    }
+    ModuleName(name).resolve_relative(ModuleName(package), level)
 }
 
 /// How many leading dots a name passed to `importlib.import_module` has.
@@ -149,6 +248,71 @@ mod tests {
     fn returned_prefix_cuts_like_bootstrap() {
         assert_eq!(returned_prefix("pkg.a.b", "a.b"), "pkg.a");
         assert_eq!(returned_prefix("pkg.a", "a"), "pkg.a");
+    }
+
+    #[test]
+    fn module_name_parts() {
+        let name = ModuleName::new("a.b.c");
+        assert_eq!(name.as_str(), "a.b.c");
+        assert_eq!(name.parent(), Some(ModuleName::new("a.b")));
+        assert_eq!(name.tail(), "c");
+        assert_eq!(name.head(), ModuleName::new("a"));
+        assert!(!name.is_top_level());
+        assert_eq!(name.to_string(), "a.b.c");
+
+        let top = ModuleName::from("a");
+        assert_eq!(top.parent(), None);
+        assert_eq!(top.tail(), "a");
+        assert_eq!(top.head(), top);
+        assert!(top.is_top_level());
+        assert!(top.ancestors().next().is_none());
+
+        // Malformed names split as `rpartition` / `partition` split them.
+        assert_eq!(ModuleName::new(".a").parent(), Some(ModuleName::new("")));
+        assert_eq!(ModuleName::new("a.").tail(), "");
+        assert_eq!(ModuleName::new("").parent(), None);
+        assert!(ModuleName::new("").is_top_level());
+    }
+
+    #[test]
+    fn module_name_ancestors_and_children() {
+        let name = ModuleName::new("a.b.c");
+        let ancestors: Vec<_> = name.ancestors().map(ModuleName::as_str).collect();
+        assert_eq!(ancestors, vec!["a", "a.b"]);
+        assert_eq!(ModuleName::new("a.b").child("c"), "a.b.c");
+        assert_eq!(
+            ModuleName::new(&ModuleName::new("a.b").child("c")).parent(),
+            Some(ModuleName::new("a.b"))
+        );
+    }
+
+    #[test]
+    fn module_name_resolves_like_the_free_function() {
+        let pkg = ModuleName::new("a.b");
+        assert_eq!(
+            ModuleName::new("x").resolve_relative(pkg, 1).unwrap(),
+            "a.b.x"
+        );
+        assert_eq!(
+            ModuleName::new("x").resolve_relative(pkg, 2).unwrap(),
+            "a.x"
+        );
+        assert_eq!(ModuleName::new("").resolve_relative(pkg, 2).unwrap(), "a");
+        assert_eq!(
+            ModuleName::new("x").resolve_relative(pkg, 3),
+            Err(ResolveError::BeyondTopLevel)
+        );
+        assert_eq!(
+            ModuleName::new("x").resolve_relative(ModuleName::new(""), 1),
+            Err(ResolveError::NoParentPackage)
+        );
+        // `"a..b".rsplit('.', 2)` has three parts: the empty component counts.
+        assert_eq!(
+            ModuleName::new("x")
+                .resolve_relative(ModuleName::new("a..b"), 3)
+                .unwrap(),
+            "a.x"
+        );
     }
 
     #[test]
