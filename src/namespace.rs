@@ -259,8 +259,7 @@ impl Namespace {
                 package.call_method1(intern!(py, "rsplit"), (".", level - 1))?;
             }
             let package = package.extract::<String>()?;
-            names::resolve_relative(&name[level..], &package, level)
-                .map_err(|e| PyImportError::new_err(e.message()))?
+            names::resolve_relative(&name[level..], &package, level)?
         } else {
             name.to_owned()
         };

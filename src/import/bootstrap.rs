@@ -833,8 +833,7 @@ impl Importer {
         };
         let resolved: Bound<'py, PyString> = if level > 0 {
             let package = self.calc_package(py, globals)?;
-            let resolved = names::resolve_relative(name_str, &package, level as usize)
-                .map_err(|e| PyImportError::new_err(e.message()))?;
+            let resolved = names::resolve_relative(name_str, &package, level as usize)?;
             PyString::new(py, &resolved)
         } else {
             if name_str.is_empty() {
@@ -906,12 +905,9 @@ impl Importer {
                 _ => return Err(PyTypeError::new_err("__package__ not set to a string")),
             };
             if package.is_empty() {
-                return Err(PyImportError::new_err(
-                    "attempted relative import with no known parent package",
-                ));
+                return Err(names::ResolveError::NoParentPackage.into());
             }
-            let abs = names::resolve_relative(name.to_str()?, &package, level as usize)
-                .map_err(|e| PyImportError::new_err(e.message()))?;
+            let abs = names::resolve_relative(name.to_str()?, &package, level as usize)?;
             resolved = PyString::new(py, &abs);
         } else if name.len()? == 0 {
             return Err(PyValueError::new_err("Empty module name"));

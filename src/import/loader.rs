@@ -3,7 +3,7 @@
 //! Mirrors `importlib._bootstrap_external.SourceFileLoader`, `SourcelessFileLoader` and
 //! `ExtensionFileLoader`. Only compiling, unmarshalling and executing are handed to CPython.
 
-use pyo3::exceptions::{PyEOFError, PyImportError, PySyntaxError};
+use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCode, PyDict, PyString};
@@ -13,9 +13,9 @@ use std::os::unix::fs::MetadataExt;
 
 use crate::codecache;
 use crate::core::paths::{self, CacheError, CacheSettings};
-use crate::core::pyc::{self, PycError, PycKind};
+use crate::core::pyc::{self, PycKind};
 use crate::core::source;
-use crate::errors::import_error;
+use crate::errors::{import_error, PycRefusal};
 use crate::fsio;
 use crate::runtime::runtime;
 
@@ -205,23 +205,7 @@ fn bytecode_path_with(
     }) {
         Ok(path) => Ok(Some(path)),
         Err(CacheError::NoCacheTag) => Ok(None),
-        Err(CacheError::BadOptimization(level)) => Err(pyo3::exceptions::PyValueError::new_err(
-            format!("{} is not alphanumeric", crate::errors::repr_str(&level)),
-        )),
-    }
-}
-
-/// A refused pyc header as the exception CPython raises for it.
-fn pyc_error(py: Python<'_>, err: &PycError, name: &str, bytecode_path: &str) -> PyErr {
-    if err.is_eof() {
-        PyEOFError::new_err(err.message(&crate::errors::repr_str(name)))
-    } else {
-        import_error(
-            py,
-            &err.message(&crate::errors::repr_str(name)),
-            Some(name),
-            Some(bytecode_path),
-        )
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -287,22 +271,19 @@ fn source_to_code<'py>(
 /// Mirrors `_bootstrap_external.decode_source`: `tokenize.detect_encoding` (its refusals are
 /// `SyntaxError`s), the whole file decoded with that codec, universal newlines.
 fn decode_source<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyString>> {
-    let refused = |err: source::EncodingError| PySyntaxError::new_err(err.message());
-    let declared = source::detect_encoding(data).map_err(refused)?;
+    let declared = source::detect_encoding(data)?;
     if let Some(name) = declared.codec_to_look_up() {
         // `codecs.lookup(encoding)`: `find_cookie` checks the codec exists.
         let lookup = crate::import::extension::overlay::host_import(py, "_codecs")?
             .call_method1(intern!(py, "lookup"), (name,));
         if let Err(err) = lookup {
             if err.is_instance_of::<pyo3::exceptions::PyLookupError>(py) {
-                return Err(refused(source::EncodingError::UnknownEncoding(
-                    name.to_owned(),
-                )));
+                return Err(source::EncodingError::UnknownEncoding(name.to_owned()).into());
             }
             return Err(err);
         }
     }
-    let codec = declared.codec().map_err(refused)?;
+    let codec = declared.codec()?;
     let body = if declared.bom() { &data[3..] } else { data };
     let text = PyBytes::new(py, body).call_method1(intern!(py, "decode"), (codec,))?;
     let text: String = text.extract()?;
@@ -843,7 +824,8 @@ fn load_sourceless<'py>(
     data: impl AsRef<[u8]>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let data = data.as_ref();
-    pyc::classify(data, &runtime(py).magic).map_err(|e| pyc_error(py, &e, name, path))?;
+    pyc::classify(data, &runtime(py).magic)
+        .map_err(|e| PyErr::from(PycRefusal::new(&e, name, path)))?;
     compile_bytecode(py, &data[pyc::HEADER_LEN..], name, path, None)
 }
 
