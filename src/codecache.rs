@@ -191,13 +191,13 @@ impl Racy {
 }
 
 /// Collects the racy files a load read, given when the stamps were taken.
-pub struct RacyFiles {
+struct RacyFiles {
     seen_at: i128,
     racy: Racy,
 }
 
 impl RacyFiles {
-    pub fn new(seen_at: i128) -> RacyFiles {
+    fn new(seen_at: i128) -> RacyFiles {
         RacyFiles {
             seen_at,
             racy: Racy {
@@ -209,7 +209,7 @@ impl RacyFiles {
 
     /// The load read `path`, whose stamp (taken before the read) is `stamp`; `bytes` gives what
     /// it read, asked for only when the stamp cannot be trusted.
-    pub fn note(&mut self, path: &str, stamp: &FileStamp, bytes: impl FnOnce() -> Vec<u8>) {
+    fn note(&mut self, path: &str, stamp: &FileStamp, bytes: impl FnOnce() -> Vec<u8>) {
         if stamp.is_racy(self.seen_at) {
             self.racy
                 .files
@@ -356,9 +356,22 @@ pub struct Hit<'py> {
     serial: u64,
 }
 
+/// The cached code a load of `path` under `validation` may be given: an entry with the same
+/// validation whose racy files still hold (`lookup`, then `confirm`). `seen_at` was taken
+/// before the load's `stat()`s.
+pub fn serve<'py>(
+    py: Python<'py>,
+    kind: Kind,
+    path: &str,
+    validation: &Validation,
+    seen_at: i128,
+) -> Option<Hit<'py>> {
+    lookup(py, kind, path, validation).filter(|hit| confirm(py, kind, path, hit, seen_at))
+}
+
 /// The entry for `path` in `validation`'s slot, if its validation is the same; a stale entry
 /// in that slot is dropped.
-pub fn lookup<'py>(
+fn lookup<'py>(
     py: Python<'py>,
     kind: Kind,
     path: &str,
@@ -398,7 +411,7 @@ pub fn lookup<'py>(
 /// Whether a hit may be served: an entry with racy files is served only when they still hold
 /// the bytes it read (and becomes trusted when `seen_at`, taken before the load's `stat()`s,
 /// is past their margin); one that fails is dropped.
-pub fn confirm(py: Python<'_>, kind: Kind, path: &str, hit: &Hit<'_>, seen_at: i128) -> bool {
+fn confirm(py: Python<'_>, kind: Kind, path: &str, hit: &Hit<'_>, seen_at: i128) -> bool {
     let Some(racy) = &hit.racy else {
         HITS.fetch_add(1, Ordering::Relaxed);
         return true;
@@ -441,19 +454,52 @@ fn same_reads(a: &Option<Arc<Racy>>, b: &Option<Arc<Racy>>) -> bool {
     }
 }
 
-/// What a load that missed made, to be remembered.
+/// What a load that missed made, to be remembered (`remember`).
 pub struct Made {
-    pub validation: Validation,
-    pub racy: RacyFiles,
+    validation: Validation,
+    racy: RacyFiles,
     /// For code compiled from source: the header of the pyc a load writes.
-    pub write_header: Option<Vec<u8>>,
+    write_header: Option<Vec<u8>>,
     /// The size of the pyc or source the code was made from.
-    pub size: usize,
+    size: usize,
+}
+
+impl Made {
+    /// A load under `validation` whose stamps were taken after `seen_at`; no file noted yet.
+    pub fn new(validation: Validation, seen_at: i128) -> Made {
+        Made {
+            validation,
+            racy: RacyFiles::new(seen_at),
+            write_header: None,
+            size: 0,
+        }
+    }
+
+    /// The load made its code from `path` (`len` bytes), whose stamp, taken before the read, is
+    /// `stamp`; `bytes` gives what it read, asked for only while the stamp cannot be trusted.
+    /// The entry's size is the last file noted.
+    pub fn read(
+        mut self,
+        path: &str,
+        stamp: &FileStamp,
+        len: usize,
+        bytes: impl FnOnce() -> Vec<u8>,
+    ) -> Made {
+        self.racy.note(path, stamp, bytes);
+        self.size = len;
+        self
+    }
+
+    /// The header of the pyc a later load of this code writes (code compiled from source).
+    pub fn writes_header(mut self, header: Option<Vec<u8>>) -> Made {
+        self.write_header = header;
+        self
+    }
 }
 
 /// Remember `code`, made for `path` under `made.validation`; returns the code the load gives:
 /// `code`, or an equal one another thread remembered first for the same files.
-pub fn insert<'py>(
+pub fn remember<'py>(
     py: Python<'py>,
     kind: Kind,
     path: &str,
