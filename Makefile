@@ -64,7 +64,7 @@ TEST_ALL_MISSING = $(strip $(foreach m,$(SUPPORTED),$(if $(or $(call pyenv_lates
 
 help:
 	@echo "make venv     PY=$(PY)  create .venv/$(PY) with maturin, pytest, pytest-timeout, ruff"
-	@echo "make build    PY=$(PY)  maturin develop --release into that venv"
+	@echo "make build    PY=$(PY)  maturin develop --release (with the test-hooks feature) into that venv"
 	@echo "make test     PY=$(PY)  build, cargo test, pytest"
 	@echo "make test-all           make test for every available version of: $(SUPPORTED)"
 	@echo "make bench    PY=$(PY)  build, then benches/run.py: every corpus of issue 5, ratios to"
@@ -95,7 +95,7 @@ $(STAMP): Makefile
 
 build: $(STAMP)
 	cd "$(CURDIR)" && VIRTUAL_ENV="$(VENV)" PATH="$(VENV)/bin:$$PATH" \
-		"$(VENV)/bin/maturin" develop --release
+		"$(VENV)/bin/maturin" develop --release --features test-hooks
 
 # pytest exit code 5 means "no tests collected": a failure here, unless ALLOW_NO_TESTS=1.
 test: build
@@ -156,7 +156,7 @@ lint: $(STAMP)
 	@failed=""; \
 	step() { echo "--- $$1"; n=$$1; shift; "$$@" || failed="$$failed$${failed:+, }$$n"; }; \
 	step "cargo fmt" cargo fmt --all -- --check; \
-	step "cargo clippy" env $(PYO3_ENV) cargo clippy --all-targets -- -D warnings; \
+	step "cargo clippy" env $(PYO3_ENV) cargo clippy --all-targets --all-features -- -D warnings; \
 	step "ruff check" "$(VENV)/bin/ruff" check $(PY_DIRS); \
 	step "ruff format" "$(VENV)/bin/ruff" format --check $(PY_DIRS); \
 	if [ -f python/importspace/_native.pyi ]; then step "stubtest" $(MAKE) stubtest PY=$(PY); \

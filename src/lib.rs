@@ -41,7 +41,9 @@ mod _native {
     use pyo3::prelude::*;
 
     /// Panics in Rust. It exists for the test that a panic reaches Python as an exception
-    /// (pyo3's `PanicException`, a `BaseException`), never as an abort of the process.
+    /// (pyo3's `PanicException`, a `BaseException`), never as an abort of the process; built
+    /// only with the `test-hooks` feature.
+    #[cfg(feature = "test-hooks")]
     #[pyfunction]
     fn _panic_for_tests(message: &str) {
         panic!("{message}");

@@ -1,4 +1,4 @@
-//! `importspace.Namespace`: the public face of one namespace (see design.md's API contract).
+//! `importspace.Namespace`: the public face of one namespace (the API contract: README.md and docs/isolation.md).
 
 use pyo3::exceptions::{PyImportError, PyTypeError, PyValueError};
 use pyo3::intern;

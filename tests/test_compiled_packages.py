@@ -4,7 +4,7 @@ loaded into namespaces: Cython (PyYAML's `yaml._yaml`, msgpack's `msgpack._cmsgp
 `bcrypt._bcrypt`) and numpy's `_multiarray_umath`. The versions are pinned per Python in
 realpkgs.COMPILED, and installed (binary wheels only) into the cache that realpkgs.py keeps.
 
-What must hold (cpython-import.md §1 and §6, src/overlay.rs):
+What must hold (docs/isolation.md, "What C code sees"; src/import/extension/overlay.rs):
 - the imports such a module makes from C at init (`PyImport_ImportModuleLevelObject` for Cython
   and mypyc, `PyImport_Import` for pyo3) resolve inside the namespace: the module's globals are
   the namespace's modules and classes, and the package works;
@@ -76,7 +76,7 @@ def stdlib_path() -> list[str]:
 
 def host_state() -> dict:
     """Everything a namespace must leave as it was, as the conftest fixture takes it, plus the
-    functions the C-level import overlay hooks for a while (src/overlay.rs)."""
+    functions the C-level import overlay hooks for a while (src/import/extension/overlay.rs)."""
     return {
         "modules": dict(sys.modules),
         "path": list(sys.path),
@@ -152,7 +152,7 @@ def _scenario_main() -> None:
     name, folders = sys.argv[1], json.loads(sys.argv[2])
     # What the pytest process (and any real host) has imported before a namespace is made: the
     # stdlib modules the scenarios compare the namespace's copies with, and `ast` and `copyreg`,
-    # which namespaces share with the host by default (src/shared.rs): a shared module the host
+    # which namespaces share with the host by default (src/import/shared.rs): a shared module the host
     # has not imported yet is imported by the host on first use (docs/compliance.md).
     import ast  # noqa: F401
     import collections.abc  # noqa: F401

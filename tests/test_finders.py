@@ -832,3 +832,26 @@ with warnings.catch_warnings(record=True) as caught:
 result = [error, [str(w.message) for w in caught]]
 """
     assert_matches_native(root, script, native_setup=DROP_CWD)
+
+
+@pytest.mark.parametrize("through", ["finder", "hook"])
+def test_a_cycle_through_a_custom_loader_class_is_collected(tmp_path, through):
+    """FileFinder and FileFinderHook show the garbage collector the loader classes they hold
+    and drop them when it clears a cycle: a loader class that refers back to its finder (or
+    hook) is collected once nothing else holds either."""
+    import gc
+    import weakref
+
+    class Loader(importlib.machinery.SourceFileLoader):
+        pass
+
+    if through == "finder":
+        holder = importspace.FileFinder(str(tmp_path), (Loader, [".py"]))
+    else:
+        holder = importspace.FileFinder.path_hook((Loader, [".py"]))
+    assert Loader in gc.get_referents(holder)
+    Loader.holder = holder
+    gone = weakref.ref(Loader)
+    del Loader, holder
+    gc.collect()
+    assert gone() is None

@@ -621,7 +621,7 @@ print(json.dumps(sorted(set(sys.modules) - before)))
 """
 
 # Shared by default and imported by the host's import system when a namespace first needs them
-# and the host has not imported them yet (the documented deviation; see src/shared.rs).
+# and the host has not imported them yet (the documented deviation; see src/import/shared.rs).
 HOST_IMPORTED_SHARED = ("warnings", "ast", "copyreg", "threading")
 
 # Pure-Python and C (single- and multi-phase) standard library modules.

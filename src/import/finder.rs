@@ -218,6 +218,19 @@ impl FileFinder {
         self.lock_listing().names().map(str::to_owned).collect()
     }
 
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for (_, kind) in &self.loaders {
+            kind.traverse(&visit)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        for (_, kind) in &self.loaders {
+            kind.clear();
+        }
+    }
+
     fn __repr__(&self) -> String {
         format!("FileFinder({})", crate::errors::repr_str(&self.path))
     }
@@ -271,6 +284,19 @@ impl FileFinderHook {
                         .call(("only directories are supported",), Some(&kwargs))?,
                 ))
             }
+        }
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for (_, kind) in self.loaders.iter().flatten() {
+            kind.traverse(&visit)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        for (_, kind) in self.loaders.iter().flatten() {
+            kind.clear();
         }
     }
 

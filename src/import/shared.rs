@@ -11,7 +11,7 @@ use crate::runtime::runtime;
 
 /// Modules every namespace takes from the host, and why (see docs/compliance.md):
 /// - `_frozen_importlib` and `_frozen_importlib_external` are found here, but each namespace
-///   gets its own copy bound to its machinery (`Importer::bootstrap_face`); `importlib`'s
+///   gets its own copy bound to its machinery (`Importer::module_face`, `importspace._faces.bootstrap_faces`); `importlib`'s
 ///   `__init__` then registers them as `importlib._bootstrap*` in the namespace's modules.
 /// - `encodings` registers the codec search function process-wide when it is imported.
 /// - `warnings`: the C half (`_warnings`, shared as a built-in) reads `filters`, `showwarning`
@@ -60,6 +60,7 @@ impl SharedImporter {
         SharedImporter { shared }
     }
 
+    /// Whether `name` is one of the shared names or a submodule of one.
     pub fn covers(&self, name: &str) -> bool {
         self.shared.iter().any(|s| {
             name == s
@@ -67,10 +68,6 @@ impl SharedImporter {
                     && name.starts_with(s.as_str())
                     && name.as_bytes()[s.len()] == b'.')
         })
-    }
-
-    pub fn names(&self) -> &[String] {
-        &self.shared
     }
 
     /// The host's module for `name`: from its `sys.modules`, else made (built-ins) or imported

@@ -79,12 +79,12 @@ KINDS = ("crash", "timeout", "native-crash", "ns1", "ns2", "smoke", "pollution")
 
 
 def shared_set() -> list[str]:
-    """DEFAULT_SHARED of src/shared.rs, the documented shared set (docs/compliance.md)."""
-    text = (REPO / "src" / "shared.rs").read_text()
+    """DEFAULT_SHARED of src/import/shared.rs, the documented shared set (docs/compliance.md)."""
+    text = (REPO / "src" / "import" / "shared.rs").read_text()
     found = re.search(r"DEFAULT_SHARED\s*:[^=]*=\s*&\[(.*?)\];", text, re.S)
     names = re.findall(r'"([^"]+)"', found.group(1)) if found else []
     if not names:
-        raise SystemExit("error: no DEFAULT_SHARED list found in src/shared.rs")
+        raise SystemExit("error: no DEFAULT_SHARED list found in src/import/shared.rs")
     return names
 
 

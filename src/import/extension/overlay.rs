@@ -1,7 +1,7 @@
 //! What C code sees while an extension module initialises inside a namespace.
 //!
 //! Compiled extensions import from C, and neither C entry point can be pointed at a namespace
-//! (cpython-import.md §1):
+//! (docs/isolation.md, "What C code sees"):
 //! - `PyImport_Import` (pyo3, pybind11, most hand-written extensions) calls the running frame's
 //!   `__import__`, then reads the module from the interpreter's modules dict;
 //! - `PyImport_ImportModuleLevelObject` (Cython, mypyc) reads the interpreter's modules dict,
@@ -604,7 +604,7 @@ static TRANSIENT_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::Atomi
 /// own C, e.g. 3.12+'s `typing` helpers behind `Generic` and `TypeVar`) calls the running
 /// frame's `__import__`, then reads the module from the interpreter's modules dict. Inside a
 /// namespace that read fails, or finds the host's module of that name. So for such a call
-/// (recognised by its empty *list* fromlist, cpython-import.md §1) the namespace's module is
+/// (recognised by its empty *list* fromlist, docs/isolation.md, "What C code sees") the namespace's module is
 /// shown there until the C caller has read it: it is put back at the next call into any
 /// namespace's `__import__`, at the next pending-call check of the interpreter (the main
 /// thread's next bytecode boundaries), or when a namespace closes, whichever comes first.

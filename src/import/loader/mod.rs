@@ -9,7 +9,8 @@ use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use pyo3::{ffi, intern};
-use pyo3::{PyClass, PyClassInitializer};
+use pyo3::{PyClass, PyClassInitializer, PyTraverseError, PyVisit};
+use std::sync::{Arc, Mutex};
 
 use crate::core::paths;
 use crate::errors::import_error;
@@ -20,22 +21,46 @@ use code::{decode_source, source_get_code, source_to_code, sourceless_get_code};
 
 /// Which loader a `FileFinder` builds for a suffix (`_get_supported_file_loaders`, or the
 /// `loader_details` given to `FileFinder(path, *loader_details)`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum LoaderKind {
     Extension,
     Source,
     Sourceless,
     /// Any other loader class, called as `cls(fullname, path)`.
-    Custom(Py<PyAny>),
+    Custom(Arc<LoaderClass>),
 }
 
-impl Clone for LoaderKind {
-    fn clone(&self) -> Self {
-        match self {
-            LoaderKind::Extension => LoaderKind::Extension,
-            LoaderKind::Source => LoaderKind::Source,
-            LoaderKind::Sourceless => LoaderKind::Sourceless,
-            LoaderKind::Custom(cls) => LoaderKind::Custom(Python::attach(|py| cls.clone_ref(py))),
+/// A loader class other than the native ones, shared by the finders made with it and held so
+/// the garbage collector sees it (`__traverse__`) and can break a cycle through it
+/// (`__clear__`): a loader class may well refer back to its finder or hook.
+#[derive(Debug)]
+pub struct LoaderClass(Mutex<Option<Py<PyAny>>>);
+
+impl LoaderClass {
+    fn class(&self) -> std::sync::MutexGuard<'_, Option<Py<PyAny>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl LoaderKind {
+    /// Show the garbage collector the loader class held, if any. A class being changed by
+    /// another thread right now is skipped (the collector holds the GIL, so none is).
+    pub fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let LoaderKind::Custom(class) = self {
+            if let Ok(held) = class.0.try_lock() {
+                if let Some(cls) = held.as_ref() {
+                    visit.call(cls)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Drop the loader class held, if any (`__clear__` of the finder or hook holding it).
+    pub fn clear(&self) {
+        if let LoaderKind::Custom(class) = self {
+            let taken = class.class().take();
+            drop(taken);
         }
     }
 }
@@ -51,7 +76,7 @@ impl LoaderKind {
         } else if cls.is(py.get_type::<ExtensionFileLoader>()) {
             LoaderKind::Extension
         } else {
-            LoaderKind::Custom(cls.clone().unbind())
+            LoaderKind::Custom(Arc::new(LoaderClass(Mutex::new(Some(cls.clone().unbind())))))
         }
     }
 
@@ -63,7 +88,13 @@ impl LoaderKind {
         path: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         Ok(match self {
-            LoaderKind::Custom(cls) => cls.bind(py).call1((name, path))?,
+            LoaderKind::Custom(class) => {
+                let cls = class.class().as_ref().map(|cls| cls.clone_ref(py));
+                match cls {
+                    Some(cls) => cls.bind(py).call1((name, path))?,
+                    None => return Err(PyImportError::new_err("the loader class was cleared")),
+                }
+            }
             LoaderKind::Extension => {
                 Bound::new(py, with_file(ExtensionFileLoader, name, path))?.into_any()
             }
