@@ -18,6 +18,7 @@ mod overlay;
 mod runtime;
 mod shared;
 mod spec;
+pub mod version;
 
 use pyo3::prelude::*;
 
