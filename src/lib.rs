@@ -14,6 +14,7 @@ mod import;
 mod locks;
 mod namespace;
 mod runtime;
+pub mod version;
 
 use pyo3::prelude::*;
 

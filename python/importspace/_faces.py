@@ -22,7 +22,7 @@ import sys as _host_sys
 import types
 import weakref
 
-from importspace import _native
+from importspace import _native, _version
 
 HOST_BOOTSTRAP = _host_sys.modules["_frozen_importlib"]
 HOST_EXTERNAL = _host_sys.modules["_frozen_importlib_external"]
@@ -153,7 +153,7 @@ def _setup_functions(bootstrap, external):
     bootstrap._install = bootstrap_install
     bootstrap._install_external_importers = install_external_importers
     external._install = external_install
-    if hasattr(HOST_EXTERNAL, "_set_bootstrap_module"):  # 3.10+
+    if _version.EXTERNAL_HAS_SET_BOOTSTRAP_MODULE:  # 3.10+
         external._set_bootstrap_module = set_bootstrap_module
     else:  # 3.9: `_setup(_bootstrap_module)`
         external._setup = set_bootstrap_module
@@ -260,7 +260,7 @@ def codecs_face(registrations):
 
     _like_builtin(register, _codecs.register)
     face.register = register
-    if hasattr(_codecs, "unregister"):  # 3.10+
+    if _version.CODECS_HAS_UNREGISTER:  # 3.10+
 
         def unregister(search_function):
             _codecs.unregister(search_function)
@@ -370,7 +370,7 @@ def json_face(c_json, builtins_dict, namespace_modules):
         _c_json=c_json,
         _namespace_modules=namespace_modules,
         _host_modules=_host_sys.modules,
-        _translate_errors=_host_sys.version_info < (3, 10),
+        _translate_errors=_version.JSON_KEEPS_DECODE_ERROR_CLASS,
     )
 
 
@@ -417,7 +417,7 @@ def release(importer):
     for module, name, code in registrations.extensions:
         if _host_copyreg._extension_registry.get((module, name)) == code:
             _host_copyreg.remove_extension(module, name, code)
-    if hasattr(_codecs, "unregister"):
+    if _version.CODECS_HAS_UNREGISTER:
         for search_function in registrations.codecs:
             _codecs.unregister(search_function)
     for func, args, kwargs in reversed(registrations.atexit):

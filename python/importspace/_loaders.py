@@ -3,6 +3,8 @@
 import _frozen_importlib_external
 import sys
 
+from importspace import _version
+
 
 class NamespaceLoader(_frozen_importlib_external._NamespaceLoader):
     """The loader of a namespace package (PEP 420) in a namespace.
@@ -13,7 +15,7 @@ class NamespaceLoader(_frozen_importlib_external._NamespaceLoader):
     the host's `sys.modules` is left alone.
     """
 
-    if hasattr(_frozen_importlib_external._NamespaceLoader, "get_resource_reader"):  # 3.10+
+    if _version.NAMESPACE_LOADER_HAS_RESOURCE_READER:  # 3.10+
 
         def get_resource_reader(self, module):
             caller_import = sys._getframe(1).f_builtins["__import__"]

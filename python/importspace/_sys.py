@@ -19,6 +19,8 @@ and `vars(sys)` holds only the import state and `__name__`.
 import sys as _real_sys
 import types
 
+from importspace import _version
+
 IMPORT_STATE = frozenset({"modules", "path", "meta_path", "path_hooks", "path_importer_cache"})
 # What a namespace's `sys` keeps in its own `__dict__`.
 _OWN = IMPORT_STATE | {"__name__"}
@@ -32,8 +34,8 @@ _real_sys_getattribute = _real_sys.__getattribute__
 _module_dict = _ModuleType.__dict__["__dict__"].__get__
 # AttributeError carries `name` and `obj` on 3.10+; CPython fills them in for a failed lookup
 # from 3.10, for a failed delete from 3.13.
-_LOOKUP_ERROR_CONTEXT = _real_sys.version_info >= (3, 10)
-_DELETE_ERROR_CONTEXT = _real_sys.version_info >= (3, 13)
+_LOOKUP_ERROR_CONTEXT = _version.ATTRIBUTE_ERROR_CONTEXT_ON_LOOKUP
+_DELETE_ERROR_CONTEXT = _version.ATTRIBUTE_ERROR_CONTEXT_ON_DELETE
 
 
 def _attribute_error(message, name, obj, context):
@@ -118,7 +120,7 @@ class _RealSysAttribute:
         try:
             del _module_dict(obj)[name]
         except KeyError:
-            if _real_sys.version_info < (3, 11):
+            if not _version.DELETE_ERROR_NAMES_TYPE:  # before 3.11
                 raise AttributeError(name) from None
             message = f"{type(obj).__name__!r} object has no attribute {name!r}"
             raise _attribute_error(message, name, obj, _DELETE_ERROR_CONTEXT) from None
