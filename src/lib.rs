@@ -50,8 +50,19 @@ mod _native {
         panic!("{message}");
     }
 
+    /// Refuses a CPython minor version the version table has no row for, with the table's
+    /// message, before anything else runs; exports the row the Python side reads as `VERSION`
+    /// (`importspace/_version.py`).
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        let minor = m.py().version_info().minor;
+        let row = crate::version::for_minor(minor)
+            .map_err(|unknown| pyo3::exceptions::PyImportError::new_err(unknown.to_string()))?;
+        let view = pyo3::types::PyDict::new(m.py());
+        for (name, value) in crate::version::python_view(row) {
+            view.set_item(name, value)?;
+        }
+        m.add("VERSION", view)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -14,22 +14,6 @@ use crate::import::state::sys_item;
 use crate::import::{import_module_args, Importer};
 use crate::runtime::runtime;
 
-/// C accelerators of the standard library that are single-phase up to the given minor version
-/// and, when they initialise, keep objects of the Python modules they import in C statics or
-/// register their types with them: `_asyncio` keeps `asyncio`'s `CancelledError`, event-loop
-/// policy getter and helpers (`Modules/_asynciomodule.c` `module_init`), `_elementtree` keeps
-/// `copy.deepcopy` and `xml.etree.ElementPath` (`Modules/_elementtree.c`), `_decimal`
-/// registers `Decimal` with `numbers.Number` and keeps `collections.namedtuple` results
-/// (`Modules/_decimal/_decimal.c`). CPython keeps one instance of a single-phase module per
-/// process, so whichever world initialised it first would own those objects: the host's
-/// instance would raise the host's `CancelledError` in a namespace, and a namespace's would
-/// pin that namespace and serve the host its classes. A namespace therefore has `None` for
-/// them in its modules (unless shared), and their modules use their Python implementations, as
-/// they do where the accelerator is missing. From 3.12 (`_asyncio`, `_elementtree`) and 3.13
-/// (`_decimal`) they are multi-phase, and each namespace initialises its own.
-const WORLD_CAPTURING_ACCELERATORS: [(&str, u8); 3] =
-    [("_asyncio", 11), ("_elementtree", 11), ("_decimal", 12)];
-
 /// An isolated world of modules inside this interpreter.
 ///
 /// `importspace.Namespace` is a Python subclass (`python/importspace/_namespace.py`) that adds
@@ -168,8 +152,13 @@ impl Namespace {
             modules.set_item(intern!(py, "__main__"), main)?;
         }
         let shared_importer = SharedImporter::new(py, shared);
-        for (name, last_single_phase_minor) in WORLD_CAPTURING_ACCELERATORS {
-            if rt.minor <= last_single_phase_minor && !shared_importer.covers(name) {
+        // C accelerators that are single-phase on this version and keep objects of the Python
+        // modules they import (`version::Behaviour::world_capturing_single_phase`): whichever
+        // world initialised the process's one instance would own those objects, so a
+        // namespace has `None` for them (unless shared) and their modules use their Python
+        // implementations, as where the accelerator is missing.
+        for &name in rt.version.world_capturing_single_phase {
+            if !shared_importer.covers(name) {
                 modules.set_item(name, py.None())?;
             }
         }

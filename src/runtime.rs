@@ -7,10 +7,15 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule, PyString, PyType};
 
 use crate::core::paths::FinderPathRule;
+use crate::version::{self, Behaviour};
 
 pub struct Runtime {
-    /// `sys.version_info.minor` (3.x).
-    pub minor: u8,
+    /// The opcodes `import_from::next_instruction_is_import_from` reads the caller's bytecode
+    /// for, as this interpreter numbers them.
+    pub import_opcodes: ImportOpcodes,
+    /// What this minor version does where versions differ (`version::ROWS`): the engine reads
+    /// these fields instead of comparing version numbers.
+    pub version: &'static Behaviour,
     pub host_sys: Py<PyModule>,
     pub host_builtins: Py<PyModule>,
     /// The host's `_frozen_importlib`, whose `_find_and_load` C code calls on a miss
@@ -128,6 +133,39 @@ fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> 
     host_import_unhidden(py, &PyString::new(py, name))
 }
 
+/// `IMPORT_NAME`, `IMPORT_FROM` and `EXTENDED_ARG` as the running interpreter numbers them:
+/// read from its `opcode` module's `opmap` (`Lib/opcode.py`), never assumed per version.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOpcodes {
+    pub import_name: u8,
+    pub import_from: u8,
+    pub extended_arg: u8,
+}
+
+impl ImportOpcodes {
+    /// Read from `opcode.opmap`. The host's `sys.modules` is left as it was: what importing
+    /// `opcode` added there (`opcode`, `_opcode`, 3.13's `_opcode_metadata`) is taken out again.
+    fn read(py: Python<'_>) -> PyResult<ImportOpcodes> {
+        let host = host_import(py, "sys")?
+            .getattr("modules")?
+            .cast_into::<PyDict>()?;
+        let before = host.copy()?;
+        let opcode = host_import(py, "opcode");
+        for key in host.keys() {
+            if !before.contains(&key)? {
+                host.del_item(&key)?;
+            }
+        }
+        let opmap = opcode?.getattr("opmap")?;
+        let op = |name: &str| -> PyResult<u8> { opmap.get_item(name)?.extract() };
+        Ok(ImportOpcodes {
+            import_name: op("IMPORT_NAME")?,
+            import_from: op("IMPORT_FROM")?,
+            extended_arg: op("EXTENDED_ARG")?,
+        })
+    }
+}
+
 /// The registry, filled on first use.
 pub fn runtime(py: Python<'_>) -> &'static Runtime {
     RUNTIME
@@ -139,6 +177,8 @@ impl Runtime {
     fn load(py: Python<'_>) -> PyResult<Runtime> {
         let sys = host_import(py, "sys")?.cast_into::<PyModule>()?;
         let minor: u8 = sys.getattr("version_info")?.getattr("minor")?.extract()?;
+        let version = version::for_minor(minor)
+            .map_err(|unknown| pyo3::exceptions::PyImportError::new_err(unknown.to_string()))?;
         let bootstrap = host_import(py, "_frozen_importlib")?;
         let external = host_import(py, "_frozen_importlib_external")?;
         let imp = host_import(py, "_imp")?.cast_into::<PyModule>()?;
@@ -155,7 +195,6 @@ impl Runtime {
         let extension_suffixes: Vec<String> = imp.call_method0("extension_suffixes")?.extract()?;
         let builtin_names: Vec<String> = sys.getattr("builtin_module_names")?.extract()?;
         Ok(Runtime {
-            minor,
             host_sys: sys.clone().unbind(),
             host_builtins: builtins.clone().unbind(),
             host_bootstrap: bootstrap.clone().cast_into::<PyModule>()?.unbind(),
@@ -212,7 +251,9 @@ impl Runtime {
             cache_tag,
             extension_suffixes,
             builtin_names,
-            finder_path_rule: FinderPathRule::for_version(minor),
+            finder_path_rule: version.finder_path_rule,
+            import_opcodes: ImportOpcodes::read(py)?,
+            version,
             zip_import_hook: host_import(py, "importspace._faces")?
                 .getattr("ZipImportHook")?
                 .unbind(),

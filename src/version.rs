@@ -210,10 +210,14 @@ pub struct Behaviour {
     pub lazy_import_builtin: bool,
 
     // ---- C modules whose state is process-wide ----
-    /// Single-phase C accelerators that keep objects of the Python modules they import
-    /// (`Modules/_asynciomodule.c`, `Modules/_elementtree.c`, `Modules/_decimal/_decimal.c`):
-    /// `_asyncio` and `_elementtree` to 3.11, `_decimal` to 3.12. A namespace gets `None` for
-    /// them (src/namespace.rs `WORLD_CAPTURING_ACCELERATORS`).
+    /// Single-phase C accelerators that keep objects of the Python modules they import, in C
+    /// statics or by registering their types with them: `_asyncio` keeps `asyncio`'s
+    /// `CancelledError`, event-loop policy getter and helpers (`Modules/_asynciomodule.c`
+    /// `module_init`), `_elementtree` keeps `copy.deepcopy` and `xml.etree.ElementPath`
+    /// (`Modules/_elementtree.c`), `_decimal` registers `Decimal` with `numbers.Number` and
+    /// keeps `collections.namedtuple` results (`Modules/_decimal/_decimal.c`). `_asyncio` and
+    /// `_elementtree` to 3.11, `_decimal` to 3.12; multi-phase after. A namespace gets `None`
+    /// for them unless shared (`Namespace.__new__`, src/namespace.rs).
     pub world_capturing_single_phase: &'static [&'static str],
     /// `_pickle` is single-phase, so its module state (holding `copyreg.dispatch_table`) is the
     /// process's (3.9 to 3.11; multi-phase from 3.12) (`Modules/_pickle.c` `PyInit__pickle`).

@@ -49,17 +49,6 @@ pub enum FinderPathRule {
 }
 
 impl FinderPathRule {
-    /// The rule of CPython 3.`minor`, from the version table (`src/version.rs`
-    /// `Behaviour::finder_path_rule`). A version outside the table gets the rule of the
-    /// nearest row; the runtime refuses such versions (`version::for_minor`).
-    pub fn for_version(minor: u8) -> Self {
-        let known = crate::version::SUPPORTED;
-        let nearest = minor.clamp(*known.start(), *known.end());
-        crate::version::for_minor(nearest)
-            .map(|row| row.finder_path_rule)
-            .unwrap_or(FinderPathRule::AbsPath)
-    }
-
     /// Mirrors the path normalisation in `FileFinder.__init__`.
     pub fn normalise(self, path: &str, cwd: impl FnOnce() -> String) -> String {
         match self {

@@ -56,11 +56,12 @@ pub(crate) fn level_from(
     }
     let rt = runtime(py);
     // 3.9 and 3.10 parse `name` ("U") before `level`; later versions check `name` after parsing.
-    let probe_name = if rt.minor <= 10 && !name.is_instance_of::<PyString>() {
-        name.clone()
-    } else {
-        PyString::new(py, "").into_any()
-    };
+    let probe_name =
+        if rt.version.import_args_parsed_by_getargs && !name.is_instance_of::<PyString>() {
+            name.clone()
+        } else {
+            PyString::new(py, "").into_any()
+        };
     let builtin = rt
         .host_builtins
         .bind(py)

@@ -25,6 +25,7 @@ use super::state::{deadlock_error, Importer};
 use crate::core::names;
 use crate::errors::{import_error, module_not_found, no_module_named, repr_str, warn};
 use crate::runtime::runtime;
+use crate::version::PackageMismatchWarning;
 
 impl Importer {
     /// `module.__spec__._initializing`, as `_PyModuleSpec_IsInitializing` reads it.
@@ -186,7 +187,7 @@ impl Importer {
                     return Err(module_not_found(py, &message, name_str));
                 }
             }
-            if runtime(py).minor >= 11 {
+            if runtime(py).version.tracks_uninitialized_submodules {
                 parent_spec = parent_module
                     .getattr(intern!(py, "__spec__"))
                     .ok()
@@ -256,7 +257,7 @@ impl Importer {
         }
         let modules = self.modules(py)?;
         let is_reload = Self::modules_get(&modules, name)?.is_some();
-        let finders: Vec<Bound<'py, PyAny>> = if rt.minor >= 14 {
+        let finders: Vec<Bound<'py, PyAny>> = if rt.version.find_spec_copies_meta_path {
             PyList::new(py, meta_path.try_iter()?.collect::<PyResult<Vec<_>>>()?)?
                 .iter()
                 .collect()
@@ -312,7 +313,7 @@ impl Importer {
             return Ok(true);
         }
         let answer = rt.is_frozen_query.bind(py).call1((name,))?;
-        Ok(if rt.minor >= 11 {
+        Ok(if rt.version.frozen_query_is_find_frozen {
             !answer.is_none()
         } else {
             answer.is_truthy()?
@@ -343,13 +344,15 @@ impl Importer {
             match finder.getattr(intern!(py, "find_spec")) {
                 Ok(find_spec) => Ok(Some(find_spec.call1((name, path, target))?)),
                 Err(err) if err.is_instance_of::<PyAttributeError>(py) => {
-                    if rt.minor >= 12 || !finder.hasattr(intern!(py, "find_module"))? {
+                    if !rt.version.meta_path_find_module_fallback
+                        || !finder.hasattr(intern!(py, "find_module"))?
+                    {
                         return Ok(None);
                     }
                     let finder_name = finder
                         .getattr(intern!(py, "__name__"))
                         .or_else(|_| finder.get_type().name().map(Bound::into_any))?;
-                    if rt.minor >= 10 {
+                    if rt.version.warns_on_find_module_fallback {
                         let message = format!(
                             "{finder_name}.find_spec() not found; falling back to find_module()"
                         );
@@ -396,7 +399,7 @@ impl Importer {
             let module = self.load_extension(py, spec, &name, run_body)?;
             return match name.to_str()? {
                 "_pickle" => self.pickle_face(py, spec, &loader, &name, module),
-                "_json" if runtime(py).minor <= 11 => {
+                "_json" if runtime(py).version.json_reads_host_decoder => {
                     self.json_face(py, spec, &loader, &name, module)
                 }
                 _ => Ok(module),
@@ -733,10 +736,13 @@ impl Importer {
                 if !package.as_any().eq(&parent)? {
                     // C's `resolve_name` words it without the values `_calc___package__` adds.
                     let message = "__package__ != __spec__.parent";
-                    if runtime(py).minor >= 12 {
-                        warn(py, &py.get_type::<PyDeprecationWarning>(), message, 1)?;
-                    } else {
-                        warn(py, &py.get_type::<PyImportWarning>(), message, 1)?;
+                    match runtime(py).version.package_mismatch_warning {
+                        PackageMismatchWarning::DeprecationWarning => {
+                            warn(py, &py.get_type::<PyDeprecationWarning>(), message, 1)?
+                        }
+                        PackageMismatchWarning::ImportWarning => {
+                            warn(py, &py.get_type::<PyImportWarning>(), message, 1)?
+                        }
                     }
                 }
             }
@@ -801,17 +807,19 @@ impl Importer {
         level: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
         let Ok(name) = name.cast::<PyString>() else {
-            return Err(PyTypeError::new_err(if runtime(py).minor <= 10 {
-                // `PyArg_ParseTuple`'s "U" (getargs.c `converterr`) says "None", not "NoneType".
-                let got = if name.is_none() {
-                    "None".to_owned()
+            return Err(PyTypeError::new_err(
+                if runtime(py).version.import_args_parsed_by_getargs {
+                    // `PyArg_ParseTuple`'s "U" (getargs.c `converterr`) says "None", not "NoneType".
+                    let got = if name.is_none() {
+                        "None".to_owned()
+                    } else {
+                        type_name(name)
+                    };
+                    format!("__import__() argument 1 must be str, not {got}")
                 } else {
-                    type_name(name)
-                };
-                format!("__import__() argument 1 must be str, not {got}")
-            } else {
-                "module name must be a string".to_owned()
-            }));
+                    "module name must be a string".to_owned()
+                },
+            ));
         };
         if level < 0 {
             return Err(PyValueError::new_err("level must be >= 0"));

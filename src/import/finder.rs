@@ -315,7 +315,7 @@ fn bytes_entry_before_311(
     hook: &FileFinderHook,
 ) -> Option<PyResult<FileFinder>> {
     use std::os::unix::ffi::OsStrExt;
-    if runtime(py).minor >= 11 {
+    if !runtime(py).version.bytes_path_entries_reach_hooks {
         return None;
     }
     if raw.is_empty() {
@@ -442,12 +442,12 @@ impl PathFinder {
         fullname: &str,
         path: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let minor = runtime(py).minor;
+        let bytes_reach_hooks = runtime(py).version.bytes_path_entries_reach_hooks;
         let namespace_path = PyList::empty(py);
         for entry in path.try_iter()? {
             let entry = entry?;
             let acceptable = entry.is_instance_of::<PyString>()
-                || (minor < 11 && entry.is_instance_of::<pyo3::types::PyBytes>());
+                || (bytes_reach_hooks && entry.is_instance_of::<pyo3::types::PyBytes>());
             if !acceptable {
                 continue;
             }
@@ -542,7 +542,7 @@ fn legacy_or_find_spec<'py>(
             finder.call_method1(intern!(py, "find_spec"), (fullname,))?,
         ));
     }
-    if runtime(py).minor >= 12 {
+    if !runtime(py).version.path_entry_find_loader_fallback {
         return Ok(None);
     }
     let (loader, portions): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
@@ -601,7 +601,7 @@ impl PathFinder {
     /// Mirrors `PathFinder.invalidate_caches`: drop `None` and relative entries from the
     /// importer cache, invalidate every finder in it, and make namespace paths recompute.
     fn invalidate_caches(&self, py: Python<'_>) -> PyResult<()> {
-        let minor = runtime(py).minor;
+        let drop_relative = runtime(py).version.invalidate_caches_drops_relative_entries;
         let cache = self.state_item(py, intern!(py, "path_importer_cache"))?;
         let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = cache
             .call_method0(intern!(py, "items"))?
@@ -609,7 +609,7 @@ impl PathFinder {
             .map(|kv| kv?.extract())
             .collect::<PyResult<_>>()?;
         for (key, finder) in items {
-            let relative = minor >= 11
+            let relative = drop_relative
                 && key
                     .extract::<String>()
                     .map(|k| !paths::is_absolute(&k))

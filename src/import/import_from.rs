@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use super::state::Importer;
-use crate::runtime::runtime;
+use crate::runtime::{runtime, ImportOpcodes};
 
 impl Importer {
     /// `import a.b.c as d` compiles to `IMPORT_NAME a.b.c` (no fromlist) then `IMPORT_FROM b`,
@@ -56,28 +56,16 @@ impl Importer {
     }
 }
 
-/// `(IMPORT_NAME, IMPORT_FROM, EXTENDED_ARG)` opcodes of this interpreter: checked on 3.9–3.13
-/// (`dis.opmap`); on other versions read from the host's `opcode` module if it is loaded.
-pub(crate) fn import_opcodes(py: Python<'_>) -> Option<(u8, u8, u8)> {
-    match runtime(py).minor {
-        9..=12 => Some((108, 109, 144)),
-        13 => Some((75, 74, 71)),
-        _ => {
-            let modules = runtime(py).host_sys.bind(py).getattr("modules").ok()?;
-            let opmap = modules.get_item("opcode").ok()?.getattr("opmap").ok()?;
-            let op = |name: &str| opmap.get_item(name).ok()?.extract::<u8>().ok();
-            Some((op("IMPORT_NAME")?, op("IMPORT_FROM")?, op("EXTENDED_ARG")?))
-        }
-    }
-}
-
 /// Whether the Python frame calling `__import__` is at an `IMPORT_NAME` followed by
 /// `IMPORT_FROM` (skipping `EXTENDED_ARG`s; on 3.9 `f_lasti` may point at the `EXTENDED_ARG`
-/// before `IMPORT_NAME`). When the opcodes are unknown, assume it is, so the import succeeds.
+/// before `IMPORT_NAME`). The opcode numbers are the running interpreter's
+/// (`runtime::ImportOpcodes`, read from its `opcode` module).
 pub(crate) fn next_instruction_is_import_from(py: Python<'_>) -> bool {
-    let Some((import_name, import_from, extended_arg)) = import_opcodes(py) else {
-        return true;
-    };
+    let ImportOpcodes {
+        import_name,
+        import_from,
+        extended_arg,
+    } = runtime(py).import_opcodes;
     let inspect = || -> PyResult<bool> {
         let frame = runtime(py)
             .host_sys

@@ -132,7 +132,7 @@ impl Importer {
 /// True for a 3.9 `zipimport.zipimporter` (the host's or a namespace's own), which has only
 /// `load_module`.
 pub(crate) fn is_legacy_zipimporter(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<bool> {
-    if runtime(py).minor >= 10 {
+    if !runtime(py).version.zipimporter_is_legacy {
         return Ok(false);
     }
     let cls = loader.get_type();
@@ -145,7 +145,7 @@ pub(crate) fn is_legacy_zipimporter(py: Python<'_>, loader: &Bound<'_, PyAny>) -
 /// The ImportWarning `_load_unlocked` and `_exec` give (from 3.10) for a loader that has
 /// `load_module` but no `exec_module`.
 pub(crate) fn warn_load_module_fallback(py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<()> {
-    if runtime(py).minor < 10 {
+    if !runtime(py).version.warns_on_load_module_fallback {
         return Ok(());
     }
     let message = format!(

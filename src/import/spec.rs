@@ -115,7 +115,8 @@ pub fn init_module_attrs(
                 spec.getattr(intern!(py, "origin"))?,
             );
         }
-        if missing(intern!(py, "__cached__")) {
+        // 3.15 no longer sets `__cached__` (`version::Behaviour::sets_dunder_cached`).
+        if runtime(py).version.sets_dunder_cached && missing(intern!(py, "__cached__")) {
             let cached = spec_cached(py, spec)?;
             if !cached.is_none() {
                 let _ = module.setattr(intern!(py, "__cached__"), cached);

@@ -38,7 +38,7 @@ pub fn cache_settings(py: Python<'_>) -> PyResult<CacheSettings> {
         } else {
             Some(prefix.extract()?)
         },
-        abspath_drops_dot_slash: rt.minor >= 12,
+        abspath_drops_dot_slash: rt.version.cache_abspath_drops_dot_slash,
     })
 }
 

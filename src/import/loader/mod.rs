@@ -76,7 +76,9 @@ impl LoaderKind {
         } else if cls.is(py.get_type::<ExtensionFileLoader>()) {
             LoaderKind::Extension
         } else {
-            LoaderKind::Custom(Arc::new(LoaderClass(Mutex::new(Some(cls.clone().unbind())))))
+            LoaderKind::Custom(Arc::new(LoaderClass(Mutex::new(Some(
+                cls.clone().unbind(),
+            )))))
         }
     }
 
@@ -338,7 +340,7 @@ impl FileLoader {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = slf.py();
         slf.get().file.check_name(py, fullname)?;
-        if runtime(py).minor < 10 {
+        if !runtime(py).version.file_loader_reader_is_file_reader {
             return Ok(None);
         }
         let reader = crate::runtime::caller_import_from(py, "importlib.readers", "FileReader")?;

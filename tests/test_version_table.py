@@ -1,0 +1,80 @@
+"""The version table (src/version.rs, docs/versions.md) against the running interpreter: each
+value the Python side reads (`importspace._version`) is what probing this CPython says, so a
+wrong row fails on the version it describes (CI runs this on 3.9 and 3.13, make test-all on
+every supported version)."""
+
+from __future__ import annotations
+
+import _codecs
+import _frozen_importlib_external
+import sys
+
+import importspace._version as version
+from importspace import _native
+
+
+def _attribute_error_context(action):
+    class Plain:
+        pass
+
+    try:
+        action(Plain())
+    except AttributeError as exc:
+        return getattr(exc, "name", None) == "missing"
+    raise AssertionError("no AttributeError")
+
+
+def _delete_message_names_type():
+    class Plain:
+        pass
+
+    try:
+        del Plain().missing
+    except AttributeError as exc:
+        return "'Plain' object has no attribute" in str(exc)
+    raise AssertionError("no AttributeError")
+
+
+def test_the_python_view_matches_this_interpreter():
+    probes = {
+        "EXTERNAL_HAS_SET_BOOTSTRAP_MODULE": hasattr(
+            _frozen_importlib_external, "_set_bootstrap_module"
+        ),
+        "CODECS_HAS_UNREGISTER": hasattr(_codecs, "unregister"),
+        "JSON_KEEPS_DECODE_ERROR_CLASS": sys.version_info < (3, 10),
+        "NAMESPACE_LOADER_HAS_RESOURCE_READER": hasattr(
+            _frozen_importlib_external._NamespaceLoader, "get_resource_reader"
+        ),
+        "ATTRIBUTE_ERROR_CONTEXT_ON_LOOKUP": _attribute_error_context(
+            lambda obj: obj.missing
+        ),
+        "ATTRIBUTE_ERROR_CONTEXT_ON_DELETE": _attribute_error_context(
+            lambda obj: delattr(obj, "missing")
+        ),
+        "DELETE_ERROR_NAMES_TYPE": _delete_message_names_type(),
+        "TESTED": True,
+    }
+    assert _native.VERSION == probes
+    for name, value in probes.items():
+        assert getattr(version, name) is value
+
+
+def test_reading_the_import_opcodes_leaves_the_host_modules_alone():
+    """The engine reads `IMPORT_NAME`, `IMPORT_FROM` and `EXTENDED_ARG` from this interpreter's
+    `opcode` module when it first starts (test_circular_imports checks they are right); what
+    importing `opcode` added to the host's `sys.modules` is taken out again. In a child process,
+    whose engine starts fresh."""
+    import subprocess
+
+    script = (
+        "import sys, importspace\n"
+        "before = set(sys.modules)\n"
+        "ns = importspace.Namespace(path=sys.path)\n"
+        "added = set(sys.modules) - before\n"
+        "assert 'opcode' not in added and '_opcode' not in added, added\n"
+        "import dis\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
