@@ -152,8 +152,8 @@ def _scenario_main() -> None:
     name, folders = sys.argv[1], json.loads(sys.argv[2])
     # What the pytest process (and any real host) has imported before a namespace is made: the
     # stdlib modules the scenarios compare the namespace's copies with, and `ast` and `copyreg`,
-    # which namespaces share with the host by default (src/import/shared.rs): a shared module the host
-    # has not imported yet is imported by the host on first use (docs/compliance.md).
+    # which namespaces share with the host by default (src/import/shared.rs): a shared module
+    # the host has not imported yet is imported by the host on first use (docs/compliance.md).
     import ast  # noqa: F401
     import collections.abc  # noqa: F401
     import copyreg  # noqa: F401

@@ -8,10 +8,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import assert_matches_native
 
 import importspace
-
-from conftest import assert_matches_native
 
 KEYS = ["modules", "path", "meta_path", "path_hooks", "path_importer_cache"]
 

@@ -45,9 +45,7 @@ def test_the_python_view_matches_this_interpreter():
         "NAMESPACE_LOADER_HAS_RESOURCE_READER": hasattr(
             _frozen_importlib_external._NamespaceLoader, "get_resource_reader"
         ),
-        "ATTRIBUTE_ERROR_CONTEXT_ON_LOOKUP": _attribute_error_context(
-            lambda obj: obj.missing
-        ),
+        "ATTRIBUTE_ERROR_CONTEXT_ON_LOOKUP": _attribute_error_context(lambda obj: obj.missing),
         "ATTRIBUTE_ERROR_CONTEXT_ON_DELETE": _attribute_error_context(
             lambda obj: delattr(obj, "missing")
         ),

@@ -11,9 +11,10 @@ takes out again (the face's names are the C module's, nothing more):
 
 Why a face: the C pickler finds classes and functions with `PyImport_Import`
 (`save_global`, `Unpickler.find_class`), which calls the `__import__` of the *running frame's*
-builtins and then reads the interpreter's `sys.modules` (docs/isolation.md, "What C code sees"). Each entry
-point below is a Python function whose globals are this dict, so whoever calls it (namespaced
-code, or host code handed the namespace's `pickle`), the C code runs under a frame whose
+builtins and then reads the interpreter's `sys.modules` (docs/isolation.md, "What C code
+sees"). Each entry point below is a Python function whose globals are this dict, so whoever
+calls it (namespaced code, or host code handed the namespace's `pickle`), the C code runs
+under a frame whose
 `__import__` is the namespace's, and importspace shows the namespace's module to the C caller.
 Everything else (`PickleBuffer`, the exceptions, the memo proxies) is the C module's own object.
 """
