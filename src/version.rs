@@ -16,31 +16,27 @@
 //!
 //! # Where each field is used
 //!
-//! Every version comparison in the engine corresponds to exactly one field (line numbers as of
-//! this table's commit; the call sites are rewired separately):
+//! Every version difference in the engine reads exactly one field (`runtime(py).version`):
 //!
 //! | Site | Field |
 //! |---|---|
-//! | `src/core/paths.rs:52` `FinderPathRule::for_version` (via `src/runtime.rs:211`) | [`Behaviour::finder_path_rule`] |
-//! | `src/loader.rs:187` `abspath_drops_dot_slash` | [`Behaviour::cache_abspath_drops_dot_slash`] |
-//! | `src/finder.rs:291` `bytes_entry_before_311` | [`Behaviour::bytes_path_entries_reach_hooks`] |
-//! | `src/finder.rs:421,426` `PathFinder::get_spec` | [`Behaviour::bytes_path_entries_reach_hooks`] |
-//! | `src/finder.rs:523` path entry finder without `find_spec` | [`Behaviour::path_entry_find_loader_fallback`] |
-//! | `src/finder.rs:582,590` `PathFinder::invalidate_caches` | [`Behaviour::invalidate_caches_drops_relative_entries`] |
-//! | `src/importer.rs:419` parent spec in `_find_and_load_unlocked` | [`Behaviour::tracks_uninitialized_submodules`] |
-//! | `src/importer.rs:489` meta path iteration in `_find_spec` | [`Behaviour::find_spec_copies_meta_path`] |
-//! | `src/importer.rs:541` `may_be_frozen` | [`Behaviour::frozen_query_is_find_frozen`] |
-//! | `src/importer.rs:572` meta path finder without `find_spec` | [`Behaviour::meta_path_find_module_fallback`] |
-//! | `src/importer.rs:578` its ImportWarning | [`Behaviour::warns_on_find_module_fallback`] |
-//! | `src/importer.rs:622` the `_json` face | [`Behaviour::json_reads_host_decoder`] |
-//! | `src/importer.rs:1489` `__package__ != __spec__.parent` warning | [`Behaviour::package_mismatch_warning`] |
-//! | `src/importer.rs:1557` `__import__` name type error | [`Behaviour::import_args_parsed_by_getargs`] |
-//! | `src/importer.rs:2209` `level_from` | [`Behaviour::import_args_parsed_by_getargs`] |
-//! | `src/importer.rs:1892` `is_legacy_zipimporter` | [`Behaviour::zipimporter_is_legacy`] |
-//! | `src/importer.rs:1945` `warn_load_module_fallback` | [`Behaviour::warns_on_load_module_fallback`] |
-//! | `src/loader.rs:757` `FileLoader.get_resource_reader` | [`Behaviour::file_loader_reader_is_file_reader`] |
-//! | `src/namespace.rs:29,172` `WORLD_CAPTURING_ACCELERATORS` | [`Behaviour::world_capturing_single_phase`] |
-//! | `src/importer.rs:2127` `import_opcodes` | none: see below |
+//! | `runtime.rs` `Runtime::load` (`FileFinder.__init__`'s path rule) | [`Behaviour::finder_path_rule`] |
+//! | `import/loader/code.rs` `cache_settings` | [`Behaviour::cache_abspath_drops_dot_slash`] |
+//! | `import/finder.rs` `bytes_entry_before_311`, `PathFinder::get_spec` | [`Behaviour::bytes_path_entries_reach_hooks`] |
+//! | `import/finder.rs` `legacy_or_find_spec` | [`Behaviour::path_entry_find_loader_fallback`] |
+//! | `import/finder.rs` `PathFinder.invalidate_caches` | [`Behaviour::invalidate_caches_drops_relative_entries`] |
+//! | `import/bootstrap.rs` `find_and_load_unlocked` | [`Behaviour::tracks_uninitialized_submodules`] |
+//! | `import/bootstrap.rs` `find_spec` | [`Behaviour::find_spec_copies_meta_path`] |
+//! | `import/bootstrap.rs` `may_be_frozen` | [`Behaviour::frozen_query_is_find_frozen`] |
+//! | `import/bootstrap.rs` `foreign_find_spec` | [`Behaviour::meta_path_find_module_fallback`], [`Behaviour::warns_on_find_module_fallback`] |
+//! | `import/bootstrap.rs` `load_unlocked` (the `_json` face) | [`Behaviour::json_reads_host_decoder`] |
+//! | `import/bootstrap.rs` `calc_package` | [`Behaviour::package_mismatch_warning`] |
+//! | `import/bootstrap.rs` `import_hook`, `import/args.rs` `level_from` | [`Behaviour::import_args_parsed_by_getargs`] |
+//! | `import/legacy.rs` `is_legacy_zipimporter` | [`Behaviour::zipimporter_is_legacy`] |
+//! | `import/legacy.rs` `warn_load_module_fallback` | [`Behaviour::warns_on_load_module_fallback`] |
+//! | `import/loader/mod.rs` `FileLoader.get_resource_reader` | [`Behaviour::file_loader_reader_is_file_reader`] |
+//! | `import/spec.rs` `init_module_attrs` | [`Behaviour::sets_dunder_cached`] |
+//! | `namespace.rs` `Namespace.__new__` | [`Behaviour::world_capturing_single_phase`] |
 //!
 //! Python probes (`python/importspace/`, now reading `_version.py`):
 //!
@@ -54,9 +50,10 @@
 //! | `_sys.py:36` `_DELETE_ERROR_CONTEXT` | [`Behaviour::attribute_error_context_on_delete`] |
 //! | `_sys.py:121` missing-attribute delete message | [`Behaviour::delete_error_names_type`] |
 //!
-//! Fields with no call site yet (3.14/3.15 behaviour the engine does not follow yet):
-//! [`Behaviour::reimports_initializing_parent`], [`Behaviour::sets_dunder_cached`],
-//! [`Behaviour::lazy_import_builtin`], [`Behaviour::finders_have_discover`]; and
+//! Fields with no call site (3.14/3.15 behaviour the engine does not follow yet, or follows
+//! without code of its own): [`Behaviour::reimports_initializing_parent`],
+//! [`Behaviour::finders_have_discover`], [`Behaviour::lazy_import_builtin`] (docs/versions.md);
+//! and
 //! [`Behaviour::pickle_is_single_phase`], which the engine detects at run time
 //! (`loader::has_single_phase_init`) and the table records as a cross-check.
 //!
@@ -64,9 +61,9 @@
 //!
 //! Opcode numbers are not in the table: they change with every minor version and the running
 //! interpreter knows them. The engine reads `IMPORT_NAME`, `IMPORT_FROM` and `EXTENDED_ARG` from
-//! the interpreter's `opcode.opmap` (`Lib/opcode.py`). All three still exist in 3.14 (handled by
-//! `Python/ceval.c` `_PyEval_ImportName` / `_PyEval_ImportFrom`, as
-//! /work/shared/docs/cpython-import.md read them). How 3.15 compiles `lazy import` (a flag on
+//! the interpreter's `opcode.opmap` (`Lib/opcode.py`; `runtime::ImportOpcodes`). All three
+//! still exist in 3.14 (handled by `Python/ceval.c` `_PyEval_ImportName` /
+//! `_PyEval_ImportFrom`). How 3.15 compiles `lazy import` (a flag on
 //! `IMPORT_NAME` or an opcode of its own) was not verified; reading `opcode.opmap` at run time
 //! does not depend on it (see [`Behaviour::lazy_import_builtin`]).
 
@@ -170,8 +167,8 @@ pub struct Behaviour {
     pub tracks_uninitialized_submodules: bool,
     /// `_find_and_load_unlocked` imports the parent again when the parent is already in
     /// `sys.modules` but its spec is still `_initializing` (3.14 on)
-    /// (`Lib/importlib/_bootstrap.py` `_find_and_load_unlocked`, 3.14.2 stdlib as read for
-    /// /work/shared/docs/cpython-import.md). Not followed by the engine yet.
+    /// (`Lib/importlib/_bootstrap.py` `_find_and_load_unlocked`, 3.14.2). Not followed by the
+    /// engine yet.
     pub reimports_initializing_parent: bool,
     /// The warning `_calc___package__` gives for `__package__ != __spec__.parent`
     /// (`Lib/importlib/_bootstrap.py` `_calc___package__`; C twin `Python/import.c`

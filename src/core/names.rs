@@ -88,6 +88,19 @@ impl<'a> ModuleName<'a> {
             .map(move |(dot, _)| ModuleName(&name[..dot]))
     }
 
+    /// Whether this is `package` or a module below it: `"a.b"` is within `"a"` and `"a.b"`,
+    /// `"ab"` is not within `"a"`.
+    pub fn is_within(self, package: &str) -> bool {
+        self.0 == package || self.is_below(package)
+    }
+
+    /// Whether this is a module strictly below `package`: `"a.b"` is below `"a"`, `"a"` is not.
+    pub fn is_below(self, package: &str) -> bool {
+        self.0.len() > package.len()
+            && self.0.starts_with(package)
+            && self.0.as_bytes()[package.len()] == b'.'
+    }
+
     /// The name of the child `tail` of this package: `"a.b"` and `"c"` → `"a.b.c"`.
     ///
     /// `tail` is joined as given; with no dot in it, `ModuleName::new(&child).parent()` is `self`.
@@ -199,6 +212,15 @@ pub fn returned_prefix<'a>(resolved: &'a str, name: &str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_and_below_follow_dots_not_prefixes() {
+        let name = ModuleName::new("a.b");
+        assert!(name.is_within("a") && name.is_within("a.b"));
+        assert!(name.is_below("a") && !name.is_below("a.b"));
+        assert!(!ModuleName::new("ab").is_within("a"));
+        assert!(!ModuleName::new("a").is_below("a"));
+    }
 
     #[test]
     fn parent_tail_head() {

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use super::state::Importer;
+use crate::core::names::ModuleName;
 use crate::runtime::{runtime, ImportOpcodes};
 
 impl Importer {
@@ -24,19 +25,20 @@ impl Importer {
         top: &Bound<'_, PyAny>,
         name: &str,
     ) -> PyResult<()> {
+        let full = ModuleName::new(name);
+        if full.is_top_level() {
+            return Ok(());
+        }
         let mut parent = top.clone();
-        let mut start = name.find('.').map_or(name.len(), |dot| dot + 1);
         let mut caller_imports_from = None;
-        while start < name.len() {
-            let end = name[start..]
-                .find('.')
-                .map_or(name.len(), |dot| start + dot);
-            let child = PyString::new(py, &name[start..end]);
+        // Each link below the top: `a.b`, then `a.b.c`.
+        for link in full.ancestors().skip(1).chain(std::iter::once(full)) {
+            let child = PyString::new(py, link.tail());
             if let Ok(bound) = parent.getattr(&child) {
                 parent = bound;
             } else {
                 let modules = self.modules(py)?;
-                let Some(module) = Self::modules_get(&modules, &PyString::new(py, &name[..end]))?
+                let Some(module) = Self::modules_get(&modules, &PyString::new(py, link.as_str()))?
                 else {
                     return Ok(());
                 };
@@ -50,7 +52,6 @@ impl Importer {
                 let _ = parent.setattr(&child, &module);
                 parent = module;
             }
-            start = end + 1;
         }
         Ok(())
     }

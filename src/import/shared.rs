@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 
+use crate::core::names::ModuleName;
 use crate::import::loader::create_extension_module;
 use crate::runtime::runtime;
 
@@ -62,12 +63,8 @@ impl SharedImporter {
 
     /// Whether `name` is one of the shared names or a submodule of one.
     pub fn covers(&self, name: &str) -> bool {
-        self.shared.iter().any(|s| {
-            name == s
-                || (name.len() > s.len()
-                    && name.starts_with(s.as_str())
-                    && name.as_bytes()[s.len()] == b'.')
-        })
+        let name = ModuleName::new(name);
+        self.shared.iter().any(|package| name.is_within(package))
     }
 
     /// The host's module for `name`: from its `sys.modules`, else made (built-ins) or imported

@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule, PyString};
 
 use super::state::Importer;
-use crate::core::names;
+use crate::core::names::{self, ModuleName};
 use crate::errors::{import_error, repr_str};
 use crate::runtime::runtime;
 use definition::MadeBefore;
@@ -67,7 +67,7 @@ impl Importer {
         }
         let importer = self.importer_object(py)?;
         let builtins_dict = self.builtins_dict.bind(py);
-        let prefix = format!("{}.", name.to_str()?);
+        let package = name.to_str()?.to_owned();
         overlay::route_compiled_imports_once(py, &self.routes_compiled_imports)?;
         // The outermost extension load takes a copy of the host's modules, to reclaim what
         // the extension's C code put there itself.
@@ -82,7 +82,7 @@ impl Importer {
         })
         .map_err(|err| once_per_process_hint(py, err, name));
         if let Some(host_before) = host_before {
-            self.reclaim_added_modules(py, &prefix, &host_before)?;
+            self.reclaim_added_modules(py, &package, &host_before)?;
         }
         let module = loaded?;
         let namespace_key = self.builtins_dict.bind(py).as_ptr() as usize;
@@ -160,7 +160,7 @@ impl Importer {
     pub(crate) fn reclaim_added_modules(
         &self,
         py: Python<'_>,
-        prefix: &str,
+        package: &str,
         host_before: &Bound<'_, PyDict>,
     ) -> PyResult<()> {
         let host = runtime(py).host_modules(py)?;
@@ -176,7 +176,11 @@ impl Importer {
                     let own = key
                         .cast::<PyString>()
                         .ok()
-                        .and_then(|k| k.to_str().ok().map(|k| k.starts_with(prefix)))
+                        .and_then(|k| {
+                            k.to_str()
+                                .ok()
+                                .map(|k| ModuleName::new(k).is_below(package))
+                        })
                         .unwrap_or(false);
                     if !own {
                         continue;
