@@ -8,6 +8,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use crate::core::names;
 use crate::errors::{module_not_found, repr_str};
+use crate::import::extension::overlay;
 use crate::import::finder::{FileFinderHook, PathFinder};
 use crate::import::shared::SharedImporter;
 use crate::import::state::sys_item;
@@ -43,7 +44,7 @@ fn initial_path<'py>(
             path.get_type().name()?
         )));
     }
-    let fspath = crate::import::extension::overlay::host_import(py, "os")?.getattr("fspath")?;
+    let fspath = overlay::host_import(py, "os")?.getattr("fspath")?;
     let entries = path
         .try_iter()?
         .map(|entry| fspath.call1((entry?,)))
@@ -324,7 +325,7 @@ impl Namespace {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let importer = self.importer(py).get();
         importer.close(py)?;
-        crate::import::extension::overlay::restore_transient(py)?;
+        overlay::restore_transient(py)?;
         for key in ["modules", "path_importer_cache"] {
             if let Some(value) = self.state(py).get_item(key)? {
                 if let Ok(dict) = value.cast::<PyDict>() {

@@ -238,7 +238,8 @@ pub struct Behaviour {
     /// A failed attribute lookup sets `AttributeError.name` and `.obj` (3.10 on)
     /// (`Objects/object.c` `PyObject_GetAttr` / `set_attribute_error_context`).
     pub attribute_error_context_on_lookup: bool,
-    /// A failed attribute delete sets them too (3.13 on) (`Objects/object.c`
+    /// A failed delete of a module's attribute sets them too (3.13 on; a plain instance's
+    /// still does not) (`Objects/moduleobject.c`, `Objects/object.c`
     /// `_PyObject_GenericSetAttrWithDict`).
     pub attribute_error_context_on_delete: bool,
     /// Deleting a missing instance attribute raises "'{type}' object has no attribute

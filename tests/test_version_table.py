@@ -8,17 +8,17 @@ from __future__ import annotations
 import _codecs
 import _frozen_importlib_external
 import sys
+import types
 
 import importspace._version as version
 from importspace import _native
 
 
 def _attribute_error_context(action):
-    class Plain:
-        pass
-
+    """Whether a failed lookup or delete on a module sets `AttributeError.name` (what the
+    namespace's `sys`, a module, must match)."""
     try:
-        action(Plain())
+        action(types.ModuleType("probe"))
     except AttributeError as exc:
         return getattr(exc, "name", None) == "missing"
     raise AssertionError("no AttributeError")

@@ -15,50 +15,20 @@ use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
 use super::args::type_name;
 use super::extension::{self, overlay};
 use super::finder::PathFinder;
-use super::legacy::warn_load_module_fallback;
+use super::legacy::{find_spec_legacy, warn_load_module_fallback};
 use super::loader::{
     self, ExtensionFileLoader, FileLoader, SourceFileLoader, SourcelessFileLoader,
 };
 use super::shared::SharedImporter;
-use super::spec::{init_module_attrs, instance_dict_item, spec_parent};
+use super::spec::{init_module_attrs, is_initializing, spec_parent};
 use super::state::{deadlock_error, Importer};
+use super::tracemalloc::load_in_own_frame;
 use crate::core::names;
 use crate::errors::{import_error, module_not_found, no_module_named, repr_str, warn};
 use crate::runtime::runtime;
 use crate::version::PackageMismatchWarning;
 
 impl Importer {
-    /// `module.__spec__._initializing`, as `_PyModuleSpec_IsInitializing` reads it.
-    pub(crate) fn is_initializing(py: Python<'_>, module: &Bound<'_, PyAny>) -> bool {
-        let rt = runtime(py);
-        // An exact module keeps `__spec__` in its dict, and an exact ModuleSpec keeps
-        // `_initializing` in its own (neither class defines the name), so a dict lookup answers
-        // as getattr would, without walking the type; a miss still goes through getattr.
-        let spec = match module.cast_exact::<PyModule>() {
-            Ok(exact) => exact
-                .dict()
-                .get_item(intern!(py, "__spec__"))
-                .ok()
-                .flatten(),
-            Err(_) => None,
-        };
-        let Some(spec) = spec.or_else(|| module.getattr(intern!(py, "__spec__")).ok()) else {
-            return false;
-        };
-        if spec.is_none() {
-            return false;
-        }
-        let flag = if spec.get_type().is(rt.module_spec.bind(py)) {
-            instance_dict_item(&spec, intern!(py, "_initializing"))
-        } else {
-            None
-        };
-        match flag.or_else(|| spec.getattr(intern!(py, "_initializing")).ok()) {
-            Some(value) => value.is_truthy().unwrap_or(false),
-            None => false,
-        }
-    }
-
     /// Mirrors `import.c:import_ensure_initialized`: wait for a module another thread is still
     /// initializing.
     pub(crate) fn ensure_initialized(
@@ -67,7 +37,7 @@ impl Importer {
         module: &Bound<'_, PyAny>,
         name: &Bound<'_, PyString>,
     ) {
-        if Self::is_initializing(py, module) {
+        if is_initializing(py, module) {
             // A name with lone surrogates has no lock: the engine never loads such a module.
             if let Ok(name) = name.to_str() {
                 self.locks.wait_until_free(py, name);
@@ -99,6 +69,26 @@ impl Importer {
         self.find_and_load(py, name)
     }
 
+    /// `find_and_load_here`, from a small Python frame of its own while tracemalloc traces
+    /// (`tracemalloc::load_in_own_frame`).
+    pub(crate) fn find_and_load<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if runtime(py).tracemalloc_is_tracing(py) {
+            if let Ok(importer) = self.importer_object(py) {
+                let is_self = importer
+                    .cast::<Importer>()
+                    .is_ok_and(|i| std::ptr::eq(i.get(), self));
+                if is_self {
+                    return load_in_own_frame(py, &importer, name);
+                }
+            }
+        }
+        self.find_and_load_here(py, name)
+    }
+
     /// Mirrors `importlib._bootstrap._find_and_load`.
     pub(crate) fn find_and_load_here<'py>(
         &self,
@@ -121,7 +111,7 @@ impl Importer {
         let mut module = Self::modules_get(&modules, name)?;
         let needs_lock = match &module {
             None => true,
-            Some(m) => Self::is_initializing(py, m),
+            Some(m) => is_initializing(py, m),
         };
         if needs_lock {
             {
@@ -344,25 +334,7 @@ impl Importer {
             match finder.getattr(intern!(py, "find_spec")) {
                 Ok(find_spec) => Ok(Some(find_spec.call1((name, path, target))?)),
                 Err(err) if err.is_instance_of::<PyAttributeError>(py) => {
-                    if !rt.version.meta_path_find_module_fallback
-                        || !finder.hasattr(intern!(py, "find_module"))?
-                    {
-                        return Ok(None);
-                    }
-                    let finder_name = finder
-                        .getattr(intern!(py, "__name__"))
-                        .or_else(|_| finder.get_type().name().map(Bound::into_any))?;
-                    if rt.version.warns_on_find_module_fallback {
-                        let message = format!(
-                            "{finder_name}.find_spec() not found; falling back to find_module()"
-                        );
-                        warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
-                    }
-                    let loader = finder.call_method1(intern!(py, "find_module"), (name, path))?;
-                    if loader.is_none() {
-                        return Ok(None);
-                    }
-                    Ok(Some(rt.spec_from_loader.bind(py).call1((name, loader))?))
+                    find_spec_legacy(py, finder, name, path)
                 }
                 Err(err) => Err(err),
             }
@@ -409,30 +381,6 @@ impl Importer {
             return self.load_types_module(py, spec, &loader, &name);
         }
         self.load_module_body(py, spec, &loader, &name)
-    }
-
-    /// The host's `sys.modules[name]` when `name` is shared with the host (by the
-    /// `SharedImporter` on the meta path).
-    pub(crate) fn shared_host_entry<'py>(
-        &self,
-        py: Python<'py>,
-        name: &Bound<'py, PyString>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
-        let name_str = name.to_str()?;
-        let mut covered = false;
-        for finder in meta_path.try_iter()? {
-            if let Ok(shared) = finder?.cast::<SharedImporter>() {
-                covered = covered || shared.get().covers(name_str);
-            }
-        }
-        if !covered {
-            return Ok(None);
-        }
-        match runtime(py).host_modules(py)?.get_item(name)? {
-            Some(module) => Ok(Some(module)),
-            None => overlay::hidden_host_module(py, name),
-        }
     }
 
     /// `types` computes `ModuleType = type(sys)` (then deletes `sys`): it runs with the real
@@ -516,32 +464,6 @@ impl Importer {
         self.loading.fetch_sub(1, Ordering::SeqCst);
         cleared?;
         result
-    }
-
-    /// Undo a binding `_handle_fromlist` made early (see `bind_loading_child`) when the child's
-    /// load fails, so no parent attribute is left, as natively.
-    pub(crate) fn unbind_from_parent(
-        &self,
-        py: Python<'_>,
-        name: &Bound<'_, PyString>,
-        module: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let name_str = name.to_str()?;
-        let parent = names::parent(name_str);
-        if parent.is_empty() {
-            return Ok(());
-        }
-        let modules = self.modules(py)?;
-        let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))? else {
-            return Ok(());
-        };
-        let child = names::tail(name_str);
-        if let Ok(bound) = parent_module.getattr(child) {
-            if bound.is(module) {
-                let _ = parent_module.delattr(child);
-            }
-        }
-        Ok(())
     }
 
     /// Mirrors `importlib._bootstrap.module_from_spec`, then gives the module the namespace's

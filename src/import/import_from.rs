@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use super::spec::is_initializing;
 use super::state::Importer;
 use crate::core::names::ModuleName;
 use crate::runtime::{runtime, ImportOpcodes};
@@ -42,7 +43,7 @@ impl Importer {
                 else {
                     return Ok(());
                 };
-                if module.is_none() || !Self::is_initializing(py, &module) {
+                if module.is_none() || !is_initializing(py, &module) {
                     return Ok(());
                 }
                 if !*caller_imports_from.get_or_insert_with(|| next_instruction_is_import_from(py))

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
 use super::args::type_name;
+use super::extension::overlay::host_import;
 use super::loader;
 use super::state::Importer;
 use crate::core::names;
@@ -111,7 +112,7 @@ impl Importer {
                 module.setattr(intern!(py, "__builtins__"), self.builtins_dict.bind(py))?;
             }
             let globals = module.getattr(intern!(py, "__dict__"))?;
-            crate::import::extension::overlay::host_import(py, "_frozen_importlib_external")?
+            host_import(py, "_frozen_importlib_external")?
                 .call_method1("_fix_up_module", (&globals, name, module_path))?;
             loader::exec_code_in_module(py, &code, &module)
         })();
@@ -127,6 +128,33 @@ impl Importer {
             ))),
         }
     }
+}
+
+/// Mirrors `importlib._bootstrap._find_spec_legacy`: a meta path finder without `find_spec`,
+/// asked through `find_module` where this version still does (3.9–3.11), with the warning
+/// 3.10 and 3.11 give; `None` where it does not, or when the finder has no `find_module`.
+pub(crate) fn find_spec_legacy<'py>(
+    py: Python<'py>,
+    finder: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+    path: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let rt = runtime(py);
+    if !rt.version.meta_path_find_module_fallback || !finder.hasattr(intern!(py, "find_module"))? {
+        return Ok(None);
+    }
+    let finder_name = finder
+        .getattr(intern!(py, "__name__"))
+        .or_else(|_| finder.get_type().name().map(Bound::into_any))?;
+    if rt.version.warns_on_find_module_fallback {
+        let message = format!("{finder_name}.find_spec() not found; falling back to find_module()");
+        warn(py, &py.get_type::<PyImportWarning>(), &message, 1)?;
+    }
+    let loader = finder.call_method1(intern!(py, "find_module"), (name, path))?;
+    if loader.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(rt.spec_from_loader.bind(py).call1((name, loader))?))
 }
 
 /// True for a 3.9 `zipimport.zipimporter` (the host's or a namespace's own), which has only

@@ -7,7 +7,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 
 use crate::core::names::ModuleName;
+use crate::import::extension::overlay;
 use crate::import::loader::create_extension_module;
+use crate::import::state::Importer;
 use crate::runtime::runtime;
 
 /// Modules every namespace takes from the host, and why (see docs/compliance.md):
@@ -78,7 +80,7 @@ impl SharedImporter {
         if let Some(module) = rt.host_modules(py)?.get_item(name)? {
             return Ok(module);
         }
-        if let Some(module) = crate::import::extension::overlay::hidden_host_module(py, name)? {
+        if let Some(module) = overlay::hidden_host_module(py, name)? {
             return Ok(module);
         }
         let name_str = name.to_str()?;
@@ -105,7 +107,7 @@ impl SharedImporter {
             cache.set_item(name, &module)?;
             return Ok(module);
         }
-        crate::import::extension::overlay::outside_overlay(py, || {
+        overlay::outside_overlay(py, || {
             // Through the host's `_gcd_import`, a Python function: C code that imports while
             // the module initialises (`PyImport_Import`, which calls the running frame's
             // `__import__`) then runs under the host's frame and imports into the host, not
@@ -113,7 +115,7 @@ impl SharedImporter {
             if let Some(module) = rt.host_modules(py)?.get_item(name)? {
                 return Ok(module);
             }
-            crate::import::extension::overlay::host_import(py, "_frozen_importlib")?
+            overlay::host_import(py, "_frozen_importlib")?
                 .call_method1(intern!(py, "_gcd_import"), (name,))
         })
     }
@@ -161,5 +163,31 @@ impl SharedImporter {
 
     fn __repr__(&self) -> &'static str {
         "<importspace.SharedImporter>"
+    }
+}
+
+impl Importer {
+    /// The host's `sys.modules[name]` when `name` is shared with the host (by the
+    /// `SharedImporter` on the meta path).
+    pub(crate) fn shared_host_entry<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let meta_path = self.state_item(py, intern!(py, "meta_path"))?;
+        let name_str = name.to_str()?;
+        let mut covered = false;
+        for finder in meta_path.try_iter()? {
+            if let Ok(shared) = finder?.cast::<SharedImporter>() {
+                covered = covered || shared.get().covers(name_str);
+            }
+        }
+        if !covered {
+            return Ok(None);
+        }
+        match runtime(py).host_modules(py)?.get_item(name)? {
+            Some(module) => Ok(Some(module)),
+            None => overlay::hidden_host_module(py, name),
+        }
     }
 }

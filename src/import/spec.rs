@@ -127,7 +127,7 @@ pub fn init_module_attrs(
 }
 
 /// `obj.__dict__[key]` for an object with an instance dict, without a type walk.
-pub(crate) fn instance_dict_item<'py>(
+fn instance_dict_item<'py>(
     obj: &Bound<'py, PyAny>,
     key: &Bound<'py, PyString>,
 ) -> Option<Bound<'py, PyAny>> {
@@ -219,4 +219,35 @@ pub(crate) fn spec_cached<'py>(
     };
     spec.setattr(intern!(py, "_cached"), &value)?;
     Ok(value)
+}
+
+/// `module.__spec__._initializing`, as `_PyModuleSpec_IsInitializing` reads it.
+pub(crate) fn is_initializing(py: Python<'_>, module: &Bound<'_, PyAny>) -> bool {
+    let rt = runtime(py);
+    // An exact module keeps `__spec__` in its dict, and an exact ModuleSpec keeps
+    // `_initializing` in its own (neither class defines the name), so a dict lookup answers
+    // as getattr would, without walking the type; a miss still goes through getattr.
+    let spec = match module.cast_exact::<PyModule>() {
+        Ok(exact) => exact
+            .dict()
+            .get_item(intern!(py, "__spec__"))
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    let Some(spec) = spec.or_else(|| module.getattr(intern!(py, "__spec__")).ok()) else {
+        return false;
+    };
+    if spec.is_none() {
+        return false;
+    }
+    let flag = if spec.get_type().is(rt.module_spec.bind(py)) {
+        instance_dict_item(&spec, intern!(py, "_initializing"))
+    } else {
+        None
+    };
+    match flag.or_else(|| spec.getattr(intern!(py, "_initializing")).ok()) {
+        Some(value) => value.is_truthy().unwrap_or(false),
+        None => false,
+    }
 }

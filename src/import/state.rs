@@ -12,6 +12,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use crate::core::names;
 use crate::locks::{Deadlock, LockTable};
 use crate::runtime::runtime;
 
@@ -111,13 +112,11 @@ impl Importer {
         Ok(())
     }
 
-    /// Close: no import runs in this namespace again; routing of compiled imports stops.
-    pub fn close(&self, py: Python<'_>) -> PyResult<()> {
+    /// Mark closed: no import runs in this namespace again. True when the namespace had
+    /// routed compiled code's imports, which its closing must stop (`Importer::close`).
+    pub(crate) fn mark_closed(&self) -> bool {
         self.closed.store(true, Ordering::SeqCst);
-        if self.routes_compiled_imports.swap(false, Ordering::AcqRel) {
-            crate::import::extension::overlay::stop_routing_compiled_imports(py)?;
-        }
-        Ok(())
+        self.routes_compiled_imports.swap(false, Ordering::AcqRel)
     }
 
     /// Whether `close` ran.
@@ -217,5 +216,31 @@ impl Importer {
             .get_item(intern!(py, "__import__"))?
             .ok_or_else(|| PyImportError::new_err("__import__ not found"))?
             .getattr(intern!(py, "__self__"))
+    }
+
+    /// Undo a binding `_handle_fromlist` made early (see `bind_loading_child`) when the child's
+    /// load fails, so no parent attribute is left, as natively.
+    pub(crate) fn unbind_from_parent(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyString>,
+        module: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let name_str = name.to_str()?;
+        let parent = names::parent(name_str);
+        if parent.is_empty() {
+            return Ok(());
+        }
+        let modules = self.modules(py)?;
+        let Some(parent_module) = Self::modules_get(&modules, &PyString::new(py, parent))? else {
+            return Ok(());
+        };
+        let child = names::tail(name_str);
+        if let Ok(bound) = parent_module.getattr(child) {
+            if bound.is(module) {
+                let _ = parent_module.delattr(child);
+            }
+        }
+        Ok(())
     }
 }

@@ -4,39 +4,27 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use super::state::Importer;
 use crate::runtime::runtime;
 
-impl Importer {
-    /// `find_and_load_here`, from a small Python frame of its own while tracemalloc traces.
-    ///
-    /// tracemalloc gives every allocation the line number of the innermost Python frame, found by
-    /// walking that code's line table. Without a frame of its own, a load's allocations would
-    /// all walk the importing module's table, which costs time in proportion to the module's
-    /// size per allocation (a module of 2,000 imports: 12.4 s, and 0.44 s with the frame;
-    /// performance.md).
-    pub(crate) fn find_and_load<'py>(
-        &self,
-        py: Python<'py>,
-        name: &Bound<'py, PyString>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        if runtime(py).tracemalloc_is_tracing(py) {
-            if let Ok(importer) = self.importer_object(py) {
-                let is_self = importer
-                    .cast::<Importer>()
-                    .is_ok_and(|i| std::ptr::eq(i.get(), self));
-                if is_self {
-                    let load = importer.getattr(intern!(py, "_find_and_load_here"))?;
-                    return runtime(py)
-                        .load_in_own_frame
-                        .bind(py)
-                        .call1((load, name))
-                        .map_err(|err| without_own_frame(py, err));
-                }
-            }
-        }
-        self.find_and_load_here(py, name)
-    }
+/// The load of `name` by `importer` (its `_find_and_load_here`), from a small Python frame of
+/// its own (`importspace._loaders.load_in_own_frame`), for when tracemalloc traces.
+///
+/// tracemalloc gives every allocation the line number of the innermost Python frame, found by
+/// walking that code's line table. Without a frame of its own, a load's allocations would
+/// all walk the importing module's table, which costs time in proportion to the module's
+/// size per allocation (a module of 2,000 imports: 12.4 s, and 0.44 s with the frame;
+/// performance.md).
+pub(crate) fn load_in_own_frame<'py>(
+    py: Python<'py>,
+    importer: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let load = importer.getattr(intern!(py, "_find_and_load_here"))?;
+    runtime(py)
+        .load_in_own_frame
+        .bind(py)
+        .call1((load, name))
+        .map_err(|err| without_own_frame(py, err))
 }
 
 /// `err` without the traceback entry of the `load_in_own_frame` frame it came through: tracebacks of failed imports look the same with tracemalloc on and off (CPython

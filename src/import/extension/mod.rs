@@ -24,6 +24,15 @@ use crate::runtime::runtime;
 use definition::MadeBefore;
 
 impl Importer {
+    /// Close: no import runs in this namespace again; if it loaded an extension, its routing
+    /// of compiled code's run-time imports stops (`overlay::stop_routing_compiled_imports`).
+    pub fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if self.mark_closed() {
+            overlay::stop_routing_compiled_imports(py)?;
+        }
+        Ok(())
+    }
+
     /// `module_from_spec`'s check of the module an extension's create step returned: true
     /// when it is a module made before that is to be used as it is (a single-phase module's
     /// one object, 3.9, which `load_extension` refuses if it holds another namespace's modules

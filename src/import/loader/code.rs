@@ -15,6 +15,7 @@ use crate::core::pyc::{self, PycKind};
 use crate::core::source;
 use crate::errors::{import_error, PycRefusal};
 use crate::fsio;
+use crate::import::extension::overlay::host_import;
 use crate::runtime::runtime;
 
 /// The settings `cache_from_source` reads, as they are now.
@@ -99,7 +100,7 @@ static MARSHAL_VERSION: PyOnceLock<i32> = PyOnceLock::new();
 pub(crate) fn marshal_code<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let py = code.py();
     let version = *MARSHAL_VERSION.get_or_try_init(py, || {
-        crate::import::extension::overlay::host_import(py, "marshal")?
+        host_import(py, "marshal")?
             .getattr("version")?
             .extract::<i32>()
     })?;

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use crate::core::paths;
 use crate::errors::import_error;
 use crate::fsio;
+use crate::import::extension::overlay::host_import;
 use crate::runtime::runtime;
 pub use code::bytecode_path_for;
 use code::{decode_source, source_get_code, source_to_code, sourceless_get_code};
@@ -263,7 +264,7 @@ impl FileLoader {
             } else {
                 "SourcelessFileLoader"
             };
-            crate::import::extension::overlay::host_import(py, "_frozen_importlib_external")?
+            host_import(py, "_frozen_importlib_external")?
                 .getattr(base)?
                 .getattr(intern!(py, "get_code"))?
                 .call1((slf, name))
