@@ -370,9 +370,9 @@ impl Importer {
             let run_body = || self.load_module_body(py, spec, &loader, &name);
             let module = self.load_extension(py, spec, &name, run_body)?;
             return match name.to_str()? {
-                "_pickle" => self.pickle_face(py, spec, &loader, &name, module),
+                "_pickle" => self.c_module_face(py, spec, &loader, &name, module),
                 "_json" if runtime(py).version.json_reads_host_decoder => {
-                    self.json_face(py, spec, &loader, &name, module)
+                    self.c_module_face(py, spec, &loader, &name, module)
                 }
                 _ => Ok(module),
             };

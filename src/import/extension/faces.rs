@@ -25,62 +25,38 @@ pub const FACE_MODULES: [&str; 6] = [
 ];
 
 impl Importer {
-    /// The namespace's `_pickle`: CPython's C pickler, `c_pickle`, behind a face whose entry
-    /// points run under a frame of the namespace, so the C code's `PyImport_Import` finds the
-    /// namespace's modules (`importspace/_pickle_face.py`). 3.9-3.11's `_pickle` is a
-    /// single-phase module, the host's instance in every namespace
-    /// (`stdlib_single_phase_instance`); from 3.12 each namespace initialises its own.
-    pub(crate) fn pickle_face<'py>(
+    /// The namespace's face of a C module whose C code imports outside the namespace
+    /// (`importspace._faces`), put in its modules as `name` with the attributes of `c_module`,
+    /// the extension module it stands for:
+    /// - `_pickle`: the C pickler finds classes with `PyImport_Import`; the face's entry points
+    ///   run under a frame of the namespace, so that finds the namespace's modules
+    ///   (`importspace/_pickle_face.py`). 3.9-3.11's `_pickle` is single-phase, the host's
+    ///   instance in every namespace (`stdlib_single_phase_instance`), whose state holds the
+    ///   host's `copyreg.dispatch_table`; from 3.12 each namespace initialises its own.
+    /// - `_json` on 3.9-3.11: the C scanner finds `JSONDecodeError` outside the namespace when it
+    ///   raises (`Modules/_json.c` `raise_errmsg`: a process-wide static on 3.9, the
+    ///   interpreter's modules dict on 3.10 and 3.11); the face raises the namespace's class
+    ///   (`importspace/_json_face.py`).
+    pub(crate) fn c_module_face<'py>(
         &self,
         py: Python<'py>,
         spec: &Bound<'py, PyAny>,
         loader: &Bound<'py, PyAny>,
         name: &Bound<'py, PyString>,
-        c_pickle: Bound<'py, PyAny>,
+        c_module: Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        // A single-phase `_pickle` (3.9-3.11) is the host's instance, whose state holds the
-        // host's `copyreg.dispatch_table`.
-        let state_dispatch_table = if has_single_phase_init(&c_pickle) {
-            host_import(py, "copyreg")?.getattr(intern!(py, "dispatch_table"))?
+        let (make_face, context) = if name.to_str()? == "_pickle" {
+            let state_dispatch_table = if has_single_phase_init(&c_module) {
+                host_import(py, "copyreg")?.getattr(intern!(py, "dispatch_table"))?
+            } else {
+                py.None().into_bound(py)
+            };
+            (intern!(py, "pickle_face"), state_dispatch_table)
         } else {
-            py.None().into_bound(py)
+            (intern!(py, "json_face"), self.modules(py)?)
         };
-        let face = host_import(py, "importspace._faces")?.call_method1(
-            intern!(py, "pickle_face"),
-            (&c_pickle, self.builtins_dict.bind(py), state_dispatch_table),
-        )?;
-        self.install_face(py, spec, loader, name, face)
-    }
-
-    /// The namespace's `_json` on 3.9-3.11, whose C scanner finds `JSONDecodeError` outside the
-    /// namespace when it raises (`Modules/_json.c` `raise_errmsg`: a process-wide static on
-    /// 3.9, the interpreter's modules dict on 3.10 and 3.11): its own instance, `c_json`,
-    /// behind a face that raises the namespace's class (`importspace/_json_face.py`).
-    pub(crate) fn json_face<'py>(
-        &self,
-        py: Python<'py>,
-        spec: &Bound<'py, PyAny>,
-        loader: &Bound<'py, PyAny>,
-        name: &Bound<'py, PyString>,
-        c_json: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let face = host_import(py, "importspace._faces")?.call_method1(
-            intern!(py, "json_face"),
-            (&c_json, self.builtins_dict.bind(py), self.modules(py)?),
-        )?;
-        self.install_face(py, spec, loader, name, face)
-    }
-
-    /// Put a face (`importspace._faces`) in the namespace's modules as `name`, with the
-    /// attributes of the module it stands for.
-    pub(crate) fn install_face<'py>(
-        &self,
-        py: Python<'py>,
-        spec: &Bound<'py, PyAny>,
-        loader: &Bound<'py, PyAny>,
-        name: &Bound<'py, PyString>,
-        face: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        let face = host_import(py, "importspace._faces")?
+            .call_method1(make_face, (&c_module, self.builtins_dict.bind(py), context))?;
         face.setattr(intern!(py, "__spec__"), spec)?;
         face.setattr(intern!(py, "__loader__"), loader)?;
         face.setattr(
