@@ -4,8 +4,8 @@
 //! Code objects are immutable, so the second namespace that imports a file can run the code
 //! object the first one made instead of reading and unmarshalling the pyc again, or compiling
 //! the source again. No CPython function is mirrored here: CPython imports each module once per
-//! process. The loaders that use the cache (`loader::source_get_code`, mirroring
-//! `SourceLoader.get_code`, and `loader::sourceless_get_code`, mirroring
+//! process. The loaders that use the cache (`import::loader::code::source_get_code`, mirroring
+//! `SourceLoader.get_code`, and `import::loader::code::sourceless_get_code`, mirroring
 //! `SourcelessFileLoader.get_code`) are used only for the exact native loader classes; Python
 //! subclasses keep CPython's own `get_code` and never see the cache.
 //!

@@ -55,7 +55,7 @@
 //! [`Behaviour::finders_have_discover`], [`Behaviour::lazy_import_builtin`] (docs/versions.md);
 //! and
 //! [`Behaviour::pickle_is_single_phase`], which the engine detects at run time
-//! (`loader::has_single_phase_init`) and the table records as a cross-check.
+//! (`extension::definition::has_single_phase_init`) and the table records as a cross-check.
 //!
 //! # Opcodes
 //!

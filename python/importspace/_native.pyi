@@ -32,6 +32,7 @@ __all__ = [
     "_NamespacePath",
     "SharedImporter",
     "ThreadRedirect",
+    "VERSION",
     "__version__",
     "_panic_for_tests",
     "clear_code_cache",
@@ -41,8 +42,13 @@ __all__ = [
 
 __version__: str
 
+# This CPython's row of the version table (src/version.rs, docs/versions.md), as the Python side
+# reads it (importspace/_version.py).
+VERSION: dict[str, bool]
+
 def _panic_for_tests(message: str) -> None:
-    """Panic in Rust: raises pyo3's PanicException (a BaseException), for the boundary test."""
+    """Panic in Rust: raises pyo3's PanicException (a BaseException), for the boundary test.
+    Built only with the `test-hooks` cargo feature (`make build` turns it on)."""
 
 # The code cache shared by every namespace (src/codecache.rs, docs/decisions.md).
 def clear_code_cache() -> None:
