@@ -10,9 +10,6 @@ use crate::core::paths::FinderPathRule;
 use crate::version::{self, Behaviour};
 
 pub struct Runtime {
-    /// The opcodes `import_from::next_instruction_is_import_from` reads the caller's bytecode
-    /// for, as this interpreter numbers them.
-    pub import_opcodes: ImportOpcodes,
     /// What this minor version does where versions differ (`version::ROWS`): the engine reads
     /// these fields instead of comparing version numbers.
     pub version: &'static Behaviour,
@@ -133,39 +130,6 @@ fn host_import<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> 
     host_import_unhidden(py, &PyString::new(py, name))
 }
 
-/// `IMPORT_NAME`, `IMPORT_FROM` and `EXTENDED_ARG` as the running interpreter numbers them:
-/// read from its `opcode` module's `opmap` (`Lib/opcode.py`), never assumed per version.
-#[derive(Debug, Clone, Copy)]
-pub struct ImportOpcodes {
-    pub import_name: u8,
-    pub import_from: u8,
-    pub extended_arg: u8,
-}
-
-impl ImportOpcodes {
-    /// Read from `opcode.opmap`. The host's `sys.modules` is left as it was: what importing
-    /// `opcode` added there (`opcode`, `_opcode`, 3.13's `_opcode_metadata`) is taken out again.
-    fn read(py: Python<'_>) -> PyResult<ImportOpcodes> {
-        let host = host_import(py, "sys")?
-            .getattr("modules")?
-            .cast_into::<PyDict>()?;
-        let before = host.copy()?;
-        let opcode = host_import(py, "opcode");
-        for key in host.keys() {
-            if !before.contains(&key)? {
-                host.del_item(&key)?;
-            }
-        }
-        let opmap = opcode?.getattr("opmap")?;
-        let op = |name: &str| -> PyResult<u8> { opmap.get_item(name)?.extract() };
-        Ok(ImportOpcodes {
-            import_name: op("IMPORT_NAME")?,
-            import_from: op("IMPORT_FROM")?,
-            extended_arg: op("EXTENDED_ARG")?,
-        })
-    }
-}
-
 /// The registry, filled on first use.
 pub fn runtime(py: Python<'_>) -> &'static Runtime {
     RUNTIME
@@ -252,7 +216,6 @@ impl Runtime {
             extension_suffixes,
             builtin_names,
             finder_path_rule: version.finder_path_rule,
-            import_opcodes: ImportOpcodes::read(py)?,
             version,
             zip_import_hook: host_import(py, "importspace._faces")?
                 .getattr("ZipImportHook")?
