@@ -62,8 +62,8 @@
 //! Opcode numbers are not in the table: they change with every minor version and the running
 //! interpreter knows them. The engine reads `IMPORT_NAME`, `IMPORT_FROM` and `EXTENDED_ARG` from
 //! the interpreter's `opcode.opmap` (`Lib/opcode.py`; `import::import_from::ImportOpcodes`,
-//! read on first need). All three still exist in 3.14 (handled by `Python/ceval.c` `_PyEval_ImportName` /
-//! `_PyEval_ImportFrom`). How 3.15 compiles `lazy import` (a flag on
+//! read on first need). All three still exist in 3.14 (handled by `Python/ceval.c`
+//! `_PyEval_ImportName` / `_PyEval_ImportFrom`). How 3.15 compiles `lazy import` (a flag on
 //! `IMPORT_NAME` or an opcode of its own) was not verified; reading `opcode.opmap` at run time
 //! does not depend on it (see [`Behaviour::lazy_import_builtin`]).
 
