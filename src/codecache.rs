@@ -490,6 +490,16 @@ impl Made {
         self
     }
 
+    /// The load made its code from the pyc its validation names (`bytecode_path`, stamped
+    /// `pyc`), whose bytes are `data`; nothing is noted when the validation names no pyc.
+    pub fn read_pyc(mut self, data: Vec<u8>) -> Made {
+        if let (Some(path), Some(stamp)) = (&self.validation.bytecode_path, &self.validation.pyc) {
+            self.size = data.len();
+            self.racy.note(path, stamp, || data);
+        }
+        self
+    }
+
     /// The header of the pyc a later load of this code writes (code compiled from source).
     pub fn writes_header(mut self, header: Option<Vec<u8>>) -> Made {
         self.write_header = header;

@@ -272,15 +272,9 @@ pub(crate) fn source_get_code<'py>(
         let code = remember_written(py, source_path, &validation, written, seen_at, code);
         return Ok(code);
     }
-    let pyc_read = match (read.pyc, &validation.pyc, &validation.bytecode_path) {
-        (Some(data), Some(stamp), Some(bytecode_path)) => {
-            Some((bytecode_path.clone(), *stamp, data))
-        }
-        _ => None,
-    };
     let mut made = codecache::Made::new(validation, seen_at).writes_header(read.write_header);
-    if let Some((bytecode_path, stamp, data)) = pyc_read {
-        made = made.read(&bytecode_path, &stamp, data.len(), || data);
+    if let Some(data) = read.pyc {
+        made = made.read_pyc(data);
     }
     if let Some(source) = &read.source {
         let text = source.as_bytes();
@@ -339,13 +333,10 @@ pub(crate) fn remember_written<'py>(
     let Some(after) = validation_after_write(py, validation, &written) else {
         return code;
     };
-    let (Some(bytecode_path), Some(stamp)) = (&after.bytecode_path, &after.pyc) else {
+    if after.bytecode_path.is_none() || after.pyc.is_none() {
         return code;
-    };
-    let (bytecode_path, stamp) = (bytecode_path.clone(), *stamp);
-    let len = written.data.len();
-    let made =
-        codecache::Made::new(after, seen_at).read(&bytecode_path, &stamp, len, || written.data);
+    }
+    let made = codecache::Made::new(after, seen_at).read_pyc(written.data);
     codecache::remember(py, codecache::Kind::Source, source_path, code, made)
 }
 
