@@ -67,14 +67,7 @@ pub fn stat(py: Python<'_>, path: &str) -> PyResult<Stat> {
         .map_err(|e| os_error(py, &e, path))
 }
 
-/// `_path_isfile` / `_path_isdir`: a stat that cannot fail.
-pub fn is_file(path: &str) -> bool {
-    fs::metadata(path).map(|m| m.is_file()).unwrap_or(false)
-}
-
-pub fn is_dir(path: &str) -> bool {
-    fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false)
-}
+pub use crate::core::finder::is_dir;
 
 /// Read a whole file.
 pub fn read(py: Python<'_>, path: &str) -> PyResult<Vec<u8>> {

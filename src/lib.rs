@@ -10,6 +10,7 @@ mod codecache;
 pub mod core;
 mod errors;
 mod fsio;
+pub mod graph;
 mod import;
 mod locks;
 mod namespace;

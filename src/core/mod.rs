@@ -1,5 +1,6 @@
 //! Pure-Rust cores of the import machinery: no pyo3, unit-tested with `cargo test`.
 
+pub mod finder;
 pub mod listing;
 pub mod names;
 pub mod paths;

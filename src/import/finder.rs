@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
+use crate::core::finder::{self, DirectoryHit};
 use crate::core::listing::{self, DirListing};
 use crate::core::{names, paths};
 use crate::errors::warn;
@@ -112,42 +113,24 @@ impl FileFinder {
             let names = py.detach(|| listing::read_names(&dir));
             self.lock_listing().refill(stamp, names);
         }
-        let (in_listing, suffix_hits) = {
-            let listing = self.lock_listing();
-            let hits: Vec<bool> = self
-                .loaders
-                .iter()
-                .map(|(suffix, _)| listing.contains_joined(tail, suffix))
-                .collect();
-            (listing.contains(tail), hits)
-        };
-        let mut is_namespace = false;
-        let base_path = paths::join2(&self.path, tail);
-        if in_listing {
-            for (suffix, kind) in &self.loaders {
-                let init = paths::join2(&base_path, &format!("__init__{suffix}"));
-                if fsio::is_file(&init) {
-                    let loader = kind.make(py, fullname, &init)?;
-                    return spec::file_spec(py, fullname, &init, loader, Some(&base_path))
-                        .map(Some);
-                }
+        let suffixes: Vec<&str> = self.loaders.iter().map(|(s, _)| s.as_str()).collect();
+        let listed = finder::Listed::read(&self.lock_listing(), tail, &suffixes);
+        let hit = finder::find_in_directory(&listed, &self.path, tail, &suffixes);
+        match hit {
+            Some(DirectoryHit::Package { init, loader, dir }) => {
+                let loader = self.loaders[loader].1.make(py, fullname, &init)?;
+                spec::file_spec(py, fullname, &init, loader, Some(&dir)).map(Some)
             }
-            is_namespace = fsio::is_dir(&base_path);
-        }
-        for ((suffix, kind), hit) in self.loaders.iter().zip(suffix_hits) {
-            if hit {
-                let full_path = paths::join2(&self.path, &format!("{tail}{suffix}"));
-                if fsio::is_file(&full_path) {
-                    let loader = kind.make(py, fullname, &full_path)?;
-                    return spec::file_spec(py, fullname, &full_path, loader, None).map(Some);
-                }
+            Some(DirectoryHit::Module { file, loader }) => {
+                let loader = self.loaders[loader].1.make(py, fullname, &file)?;
+                spec::file_spec(py, fullname, &file, loader, None).map(Some)
             }
+            Some(DirectoryHit::NamespacePortion { dir }) => {
+                let locations = PyList::new(py, [dir])?;
+                spec::namespace_spec(py, fullname, locations.into_any()).map(Some)
+            }
+            None => Ok(None),
         }
-        if is_namespace {
-            let locations = PyList::new(py, [base_path])?;
-            return spec::namespace_spec(py, fullname, locations.into_any()).map(Some);
-        }
-        Ok(None)
     }
 }
 
