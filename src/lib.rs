@@ -24,6 +24,8 @@ mod _native {
     #[pymodule_export]
     use crate::codecache::{clear_code_cache, code_cache_info, set_code_cache_limits};
     #[pymodule_export]
+    use crate::graph::python::{build_import_graph, GraphModule, ImportEdge, ImportGraph};
+    #[pymodule_export]
     use crate::import::extension::overlay::ThreadRedirect;
     #[pymodule_export]
     use crate::import::finder::{FileFinder, FileFinderHook, PathFinder};

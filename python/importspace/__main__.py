@@ -1,5 +1,8 @@
 """`python -m importspace run [--path P]... [--share NAME]... (-m MODULE | SCRIPT) [ARGS...]`
 
+(`python -m importspace graph ...` and `check ...` are the static import graph's commands:
+see importspace/_graph_cli.py.)
+
 Runs a script or a module in a fresh namespace, as `python SCRIPT ARGS` / `python -m MODULE ARGS`
 would: everything after SCRIPT or `-m MODULE` is handed to it untouched. What it mirrors, and how:
 
@@ -67,7 +70,7 @@ def parse(argv):
     if argv[:1] in (["-h"], ["--help"]):
         return None
     if argv[:1] != ["run"]:
-        raise UsageError("the only command is 'run'")
+        raise UsageError("the commands are 'run', 'graph' and 'check'")
     paths, shares = [], []
     rest = list(argv[1:])
     while rest:
@@ -98,8 +101,13 @@ def parse(argv):
 
 def main(argv=None) -> int:
     """Run the command line `argv` (default `sys.argv[1:]`); returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] in (["graph"], ["check"]):
+        from importspace import _graph_cli
+
+        return _graph_cli.main(argv[0], argv[1:])
     try:
-        parsed = parse(sys.argv[1:] if argv is None else list(argv))
+        parsed = parse(argv)
     except UsageError as exc:
         print(f"{USAGE}\npython -m importspace: error: {exc}", file=sys.stderr)
         return 2

@@ -80,6 +80,37 @@ class Namespace(_native.Namespace):
         _faces.release(self._importer)
         super().close()
 
+    def import_graph(self, *roots, follow=True, type_checking=True):
+        """The static import graph of `roots` (module names; a package brings every module
+        under it), read from the files the namespace's import system would load, without
+        running them. With no roots: every module in the namespace's path entries that are not
+        the standard library's. `follow=False` reads only the modules under the roots (what
+        they import is resolved, not read); `type_checking=False` leaves out the imports under
+        `if TYPE_CHECKING:`. See docs/graph.md."""
+        for root in roots:
+            if not isinstance(root, str):
+                raise TypeError(f"module names must be str, not {type(root).__name__}")
+        path = [entry for entry in self.path if isinstance(entry, str)]
+        suffixes = [(suffix, "extension") for suffix in _imp.extension_suffixes()]
+        suffixes += [(".py", "source"), (".pyc", "bytecode")]
+        stdlib = _stdlib_dirs()
+        root_entries = [
+            entry
+            for entry in path
+            if os.path.isdir(entry or ".") and os.path.realpath(entry or ".") not in stdlib
+        ]
+        return _native.build_import_graph(
+            path,
+            list(roots),
+            suffixes,
+            list(sys.builtin_module_names),
+            _frozen_names(),
+            os.getcwd(),
+            follow=follow,
+            type_checking=type_checking,
+            root_entries=root_entries,
+        )
+
     def run_path(self, path_name, init_globals=None, run_name=None):
         """`runpy.run_path`, inside the namespace."""
         runpy = self.import_module("runpy")
@@ -89,6 +120,24 @@ class Namespace(_native.Namespace):
         """`runpy.run_module`, inside the namespace."""
         runpy = self.import_module("runpy")
         return runpy.run_module(mod_name, init_globals, run_name, alter_sys)
+
+
+def _stdlib_dirs():
+    """The standard library's directories, real paths: the one `os` is in, and its
+    `lib-dynload` (found without importing `sysconfig` into the host)."""
+    stdlib = os.path.dirname(os.__file__)
+    return {os.path.realpath(d) for d in (stdlib, os.path.join(stdlib, "lib-dynload"))}
+
+
+# 3.9 and 3.10 have no list of their frozen modules; these are the ones they can have.
+_FROZEN_BEFORE_311 = ("_frozen_importlib", "_frozen_importlib_external", "zipimport")
+
+
+def _frozen_names():
+    """The modules `FrozenImporter` finds."""
+    names = getattr(_imp, "_frozen_module_names", None)  # 3.11+
+    candidates = names() if names is not None else _FROZEN_BEFORE_311
+    return [name for name in candidates if _imp.is_frozen(name)]
 
 
 def namespace_of(module):

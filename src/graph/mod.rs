@@ -10,4 +10,9 @@
 //!
 //! See docs/graph.md.
 
+pub mod build;
+pub mod decode;
 pub mod extract;
+pub mod model;
+pub mod python;
+pub mod resolve;
