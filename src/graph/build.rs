@@ -145,14 +145,20 @@ impl Walk<'_> {
         }
     }
 
-    /// Every module in the package `name`'s directories `search`: files with a loader suffix,
-    /// regular packages, and namespace portions that hold modules. Returns whether any was found.
+    /// Every module in the package `name`'s directories `search`: files with a loader suffix and
+    /// regular packages; namespace portions only below a namespace package (a directory without
+    /// `__init__` inside a regular package is data or scripts far more often than code, and is
+    /// still read when something imports from it). Returns whether any was found.
     fn add_children(&mut self, package: &str, search: &[String]) -> bool {
+        let package_is_namespace = self.resolver.find(package).kind == ModuleKind::Namespace;
         let mut any = false;
         for child in child_names(search, self.resolver.suffixes()) {
             let full = format!("{package}.{child}");
             let found = self.resolver.find(&full);
-            if found.kind == ModuleKind::Missing || self.graph.index_of(&full).is_some() {
+            if found.kind == ModuleKind::Missing
+                || (found.kind == ModuleKind::Namespace && !package_is_namespace)
+                || self.graph.index_of(&full).is_some()
+            {
                 continue;
             }
             self.add_tree(&full);
