@@ -205,18 +205,42 @@ impl Namespace {
         name: &Bound<'py, PyAny>,
         package: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let importer = self.importer(py).get();
+        let seq = importer.import_log.begin();
         // An absolute name needs none of `_gcd_import`'s checks beyond being a non-empty str.
-        if let Ok(text) = name.cast::<PyString>() {
+        let absolute = name.cast::<PyString>().ok().filter(|text| {
             // Lossy: a name with lone surrogates is still absolute when it starts with no dot.
-            let text_str = text.to_string_lossy();
-            if !text_str.is_empty() && !text_str.starts_with('.') {
-                return self.importer(py).get().import_absolute(py, text);
+            let text = text.to_string_lossy();
+            !text.is_empty() && !text.starts_with('.')
+        });
+        let (module, resolved) = match absolute {
+            Some(text) => (importer.import_absolute(py, text)?, text.clone()),
+            None => {
+                let (name, level) = import_module_args(py, name, package)?;
+                importer.gcd_import(py, &name, package, level)?
             }
+        };
+        if let Some(seq) = seq {
+            let builtins = importer.builtins_dict.bind(py);
+            importer
+                .import_log
+                .finish(py, seq, builtins, &resolved, None, || importer.modules(py))?;
         }
-        let (name, level) = import_module_args(py, name, package)?;
-        self.importer(py)
-            .get()
-            .gcd_import(py, &name, package, level)
+        Ok(module)
+    }
+
+    /// Start recording the imports made in the namespace (a new, empty log when it was off),
+    /// or stop (the log stays readable). See `import/import_log.rs`.
+    #[pyo3(signature = (on=true))]
+    fn record_imports(&self, py: Python<'_>, on: bool) {
+        self.importer(py).get().import_log.set(py, on);
+    }
+
+    /// The import log as plain tuples `(importer, imported, line, scope, module_level)`, in
+    /// the order the imports started; `None` while recording was never turned on. The Python
+    /// subclass's `import_log` makes them `ImportRecord`s.
+    fn _import_records<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        self.importer(py).get().import_log.records(py)
     }
 
     /// `importlib.util.find_spec`, inside the namespace.

@@ -3,7 +3,7 @@
 # Loaded with the package, so the engine never imports them into the host's sys.modules later:
 # each namespace's sys, the loader of namespace packages, and the namespaced importlib faces.
 from importspace import _faces, _loaders, _sys  # noqa: F401
-from importspace._namespace import STDLIB, Namespace, namespace_of
+from importspace._namespace import STDLIB, ImportRecord, Namespace, namespace_of
 from importspace._native import (
     ExtensionFileLoader,
     FileFinder,
@@ -23,6 +23,7 @@ __all__ = [
     "ExtensionFileLoader",
     "FileFinder",
     "FileLoader",
+    "ImportRecord",
     "Namespace",
     "NamespaceClosedError",
     "PathFinder",

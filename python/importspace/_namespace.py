@@ -6,6 +6,7 @@ best written with the standard library running inside the namespace: `run_path` 
 """
 
 import _imp
+import collections
 import os
 import sys
 import weakref
@@ -60,6 +61,18 @@ def _stdlib_top_names():
 STDLIB = tuple(sorted(_stdlib_top_names() - set(IMPORT_SYSTEM_MODULES) - {"__main__"}))
 
 
+ImportRecord = collections.namedtuple(
+    "ImportRecord", ["importer", "imported", "line", "scope", "module_level"], module="importspace"
+)
+ImportRecord.__doc__ = """One import made in a namespace while `record_imports` was on.
+
+`importer` is the `__name__` of the module whose code made the import (`None` when that code is
+not the namespace's, e.g. the host calling `ns.import_module`); `imported` the absolute module
+name the engine imported; `line` the calling frame's line number; `scope` its code's name
+(`"<module>"`, or a function's or class's name); `module_level` whether that code runs with a
+dict for locals: a module body, a class body (even one inside a function), `exec`'d code."""
+
+
 class Namespace(_native.Namespace):
     """An isolated world of modules inside this interpreter (see the package docs)."""
 
@@ -79,6 +92,18 @@ class Namespace(_native.Namespace):
         """
         _faces.release(self._importer)
         super().close()
+
+    @property
+    def import_log(self):
+        """The imports made in the namespace since `record_imports()` turned recording on, as
+        `ImportRecord`s in the order the imports started; `None` while it was never on. A
+        from-import of a package gives one more record for each name that is a submodule.
+        Failed imports are not recorded. The log stays readable after `record_imports(False)`
+        and `close()`."""
+        records = self._import_records()
+        if records is None:
+            return None
+        return [ImportRecord._make(record) for record in records]
 
     def import_graph(self, *roots, follow=True, type_checking=True):
         """The static import graph of `roots` (module names; a package brings every module

@@ -728,6 +728,20 @@ impl Importer {
         fromlist: Option<&Bound<'py, PyAny>>,
         level: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
+        self.import_hook_resolved(py, name, globals, fromlist, level)
+            .map(|(module, _)| module)
+    }
+
+    /// `import_hook`, also giving the absolute name it imported (`abs_name` in C): what
+    /// `__import__` returns, and the name the import log records.
+    pub(crate) fn import_hook_resolved<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        globals: Option<&Bound<'py, PyAny>>,
+        fromlist: Option<&Bound<'py, PyAny>>,
+        level: i64,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyString>)> {
         let Ok(name) = name.cast::<PyString>() else {
             return Err(PyTypeError::new_err(
                 if runtime(py).version.import_args_parsed_by_getargs {
@@ -758,7 +772,11 @@ impl Importer {
                 let module = self.import_absolute(py, name)?;
                 let plain = !name.to_string_lossy().contains('.')
                     && !fromlist.is_some_and(|f| f.is_truthy().unwrap_or(true));
-                return if plain { Ok(module) } else { Err(err) };
+                return if plain {
+                    Ok((module, name.clone()))
+                } else {
+                    Err(err)
+                };
             }
         };
         let resolved: Bound<'py, PyString> = if level > 0 {
@@ -776,7 +794,7 @@ impl Importer {
             Some(f) if !f.is_none() => f.is_truthy()?,
             _ => false,
         };
-        if !has_from {
+        let returned = if !has_from {
             if level == 0 || !name_str.is_empty() {
                 match name_str.bytes().position(|b| b == b'.') {
                     None => Ok(module),
@@ -808,17 +826,31 @@ impl Importer {
             self.handle_fromlist(py, &module, fromlist.expect("has_from"), false)
         } else {
             Ok(module)
-        }
+        }?;
+        Ok((returned, resolved))
     }
 
-    /// Mirrors `importlib._bootstrap._gcd_import(name, package, level)` with `_sanity_check`.
+    /// Mirrors `importlib._bootstrap._gcd_import(name, package, level)` with `_sanity_check`;
+    /// also gives the absolute name it imported (for the import log).
     pub fn gcd_import<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
         package: Option<&Bound<'py, PyAny>>,
         level: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyString>)> {
+        let resolved = self.gcd_resolve(py, name, package, level)?;
+        Ok((self.find_and_load(py, &resolved)?, resolved))
+    }
+
+    /// The absolute name `_gcd_import` imports: `_sanity_check`, then `_resolve_name`.
+    fn gcd_resolve<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        package: Option<&Bound<'py, PyAny>>,
+        level: i64,
+    ) -> PyResult<Bound<'py, PyString>> {
         let Ok(name) = name.cast::<PyString>() else {
             return Err(PyTypeError::new_err(format!(
                 "module name must be str, not {}",
@@ -842,7 +874,7 @@ impl Importer {
         } else if name.len()? == 0 {
             return Err(PyValueError::new_err("Empty module name"));
         }
-        self.find_and_load(py, &resolved)
+        Ok(resolved)
     }
 }
 

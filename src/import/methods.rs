@@ -31,7 +31,20 @@ impl Importer {
             Some(level) => level_from(py, name, level)?,
             None => 0,
         };
-        let module = self.import_hook(py, name, globals.given(), fromlist, level)?;
+        let seq = self.import_log.begin();
+        let (module, resolved) =
+            self.import_hook_resolved(py, name, globals.given(), fromlist, level)?;
+        if let Some(seq) = seq {
+            let from = fromlist.map(|fromlist| (&module, fromlist));
+            self.import_log.finish(
+                py,
+                seq,
+                self.builtins_dict.bind(py),
+                &resolved,
+                from,
+                || self.modules(py),
+            )?;
+        }
         // `PyImport_Import` (C code) passes an empty list, and reads the module back from the
         // interpreter's `sys.modules` (see `overlay::show_for_c_caller`).
         let from_c = level == 0
@@ -76,7 +89,14 @@ impl Importer {
         package: Option<&Bound<'py, PyAny>>,
         level: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.gcd_import(py, name, package, level)
+        let seq = self.import_log.begin();
+        let (module, resolved) = self.gcd_import(py, name, package, level)?;
+        if let Some(seq) = seq {
+            let builtins = self.builtins_dict.bind(py);
+            self.import_log
+                .finish(py, seq, builtins, &resolved, None, || self.modules(py))?;
+        }
+        Ok(module)
     }
 
     /// `_bootstrap._find_and_load(name, import_)`, bound to this namespace.

@@ -2,6 +2,8 @@
 //!
 //! From the bottom up (no file uses one above it; the finder and the namespace path use each
 //! other, as `PathFinder` and `_NamespacePath` do):
+//! - `import_log`: the runtime import record (`Namespace.record_imports`), which `state` holds
+//!   and `methods` and the `Namespace` write;
 //! - `state`: the `Importer` and the namespace's `sys`-like state, read with one error rule;
 //! - `spec`: building `ModuleSpec`s, `_init_module_attrs`, and `ModuleSpec`'s properties
 //!   computed without a Python call;
@@ -22,6 +24,7 @@ mod bootstrap;
 pub mod extension;
 pub mod finder;
 mod import_from;
+mod import_log;
 mod legacy;
 pub mod loader;
 mod methods;

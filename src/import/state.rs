@@ -12,6 +12,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use super::import_log::ImportLog;
 use crate::core::names;
 use crate::locks::{Deadlock, LockTable};
 use crate::runtime::runtime;
@@ -66,6 +67,8 @@ pub struct Importer {
     pub(crate) top_names: Py<PyDict>,
     /// A weak reference to the `Namespace` this importer serves, for `namespace_of`.
     pub(crate) owner: pyo3::sync::PyOnceLock<Py<PyAny>>,
+    /// `Namespace.record_imports` / `import_log` (`import_log.rs`).
+    pub(crate) import_log: ImportLog,
 }
 
 /// The `_DeadlockError` of the host's `_bootstrap`, with the lock table's message.
@@ -102,6 +105,7 @@ impl Importer {
             reloading: PyDict::new(py).unbind(),
             top_names: PyDict::new(py).unbind(),
             owner: pyo3::sync::PyOnceLock::new(),
+            import_log: ImportLog::new(),
         }
     }
 
