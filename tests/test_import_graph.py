@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,8 @@ for name in {names!r}:
         spec = None
     if spec is None:
         found[name] = ["missing", None]
+    elif spec.name != name:
+        found[name] = ["alias", spec.name]
     elif spec.loader is None or type(spec.loader).__name__ == "NamespaceLoader" or (
         spec.origin in (None, "namespace") and spec.submodule_search_locations is not None
     ):
@@ -51,9 +54,11 @@ print(json.dumps(found))
 
 def native_specs(path: list[str], names: list[str]) -> dict:
     """What CPython's own `find_spec` finds for each name, in a fresh interpreter."""
+    # -S: the namespace does not run `site`, so it has none of the meta path finders that
+    # `.pth` files install (setuptools' distutils shim).
     script = NATIVE_SPECS.format(path=path, kinds=KIND_OF_LOADER, names=names)
     proc = subprocess.run(
-        [sys.executable, "-B", "-c", script], capture_output=True, text=True, timeout=120
+        [sys.executable, "-S", "-B", "-c", script], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -68,6 +73,11 @@ def assert_resolves_as_cpython(graph, path: list[str]) -> None:
     }
     native = native_specs(path, sorted(ours))
     for name, (kind, origin) in native.items():
+        if kind == "alias":
+            # A package that puts another module in sys.modules under a name of its own
+            # (importlib/__init__ sets importlib._bootstrap to _frozen_importlib): the graph
+            # says what the finder finds for that name (docs/compliance.md).
+            continue
         if kind == "frozen":
             origin = None
         if kind == "builtin":
@@ -147,12 +157,13 @@ def test_every_context_tag(graph_of):
     assert edges_of(graph, "app") == [
         ("os", 1, ()),
         ("app.util", 2, ()),
+        ("app.helpers", 3, ()),
         ("app.helpers", 4, ()),
         ("app.helpers.tool", 4, ()),
         ("typing", 5, ()),
         ("app.typed", 7, ("type_checking",)),
         ("app.fast", 9, ("optional",)),
-        ("app.slow", 11, ("optional",)),
+        ("app.slow", 11, ("conditional",)),
         ("app.windows", 13, ("conditional",)),
         ("app.in_class", 15, ()),
         ("app.deferred", 17, ("deferred",)),
@@ -181,9 +192,11 @@ def test_resolution_matches_cpython(tmp_path, graph_of):
     second = tmp_path / "second"
     files = {
         "pkg/__init__.py": "from . import mod, sub\nimport pkg.sub.deep\nimport nspkg.a\n",
-        "pkg/mod.py": "from .sub import deep\nfrom ..outside import x\nimport pkg.absent\n",
+        "pkg/mod.py": "from .sub import deep\n",
+        # Not imported by the package (it would fail), so the native side can import `pkg`.
+        "pkg/broken.py": "from ..outside import x\nimport pkg.absent\nimport nope.nada\n",
         "pkg/sub/__init__.py": "",
-        "pkg/sub/deep.py": "import os.path\nimport json\nimport sys\nimport nope.nada\n",
+        "pkg/sub/deep.py": "import os.path\nimport json\nimport sys\n",
         "nspkg/a.py": "import nspkg.b\n",
         "second/nspkg/b.py": "",
         "second/compiled/__init__.py": "from . import old\n",
@@ -194,8 +207,6 @@ def test_resolution_matches_cpython(tmp_path, graph_of):
         target.write_text(text)
     # A sourceless module: a .pyc in the package itself, no .py beside it.
     (tmp_path / "second/compiled/old_src.py").write_text("X = 1\n")
-    import py_compile
-
     py_compile.compile(
         str(tmp_path / "second/compiled/old_src.py"),
         cfile=str(tmp_path / "second/compiled/old.pyc"),

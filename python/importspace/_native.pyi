@@ -38,6 +38,10 @@ __all__ = [
     "clear_code_cache",
     "code_cache_info",
     "set_code_cache_limits",
+    "build_import_graph",
+    "ImportGraph",
+    "GraphModule",
+    "ImportEdge",
 ]
 
 __version__: str
@@ -266,3 +270,78 @@ class ThreadRedirect:
     @property
     def __wrapped__(self) -> object:
         """The function this stands in for."""
+
+def build_import_graph(
+    path: Sequence[str],
+    roots: Sequence[str],
+    suffixes: Sequence[tuple[str, Literal["extension", "source", "bytecode"]]],
+    builtin: Sequence[str],
+    frozen: Sequence[str],
+    cwd: str,
+    *,
+    follow: bool,
+    type_checking: bool,
+    root_entries: Sequence[str],
+) -> ImportGraph:
+    """Build the static import graph of `roots` with a namespace's search rules (called by
+    `Namespace.import_graph`, which gathers them)."""
+
+_Context = Literal["deferred", "type_checking", "optional", "conditional", "dynamic", "lazy"]
+
+@final
+class GraphModule:
+    """One module of an `ImportGraph`."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(
+        self,
+    ) -> Literal[
+        "source", "pyc", "extension", "namespace", "builtin", "frozen", "set_by_parent", "missing"
+    ]: ...
+    @property
+    def file(self) -> str | None: ...
+    @property
+    def is_package(self) -> bool: ...
+    @property
+    def problem(self) -> str | None: ...
+    @property
+    def once_per_process(self) -> bool | None: ...
+    @property
+    def parsed(self) -> bool: ...
+
+@final
+class ImportEdge:
+    """One import site of an `ImportGraph`."""
+
+    @property
+    def importer(self) -> str: ...
+    @property
+    def imported(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def context(self) -> list[_Context]: ...
+
+@final
+class ImportGraph:
+    """What a set of modules will import, read from their files without running them."""
+
+    @property
+    def modules(self) -> list[GraphModule]: ...
+    @property
+    def edges(self) -> list[ImportEdge]: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, key: str, /) -> bool: ...
+    def __getitem__(self, key: str, /) -> GraphModule: ...
+    def imports(self, name: str, *, skip: Iterable[_Context] | None = None) -> list[str]: ...
+    def imported_by(self, name: str, *, skip: Iterable[_Context] | None = None) -> list[str]: ...
+    def upstream(self, name: str, *, skip: Iterable[_Context] | None = None) -> list[str]: ...
+    def downstream(self, name: str, *, skip: Iterable[_Context] | None = None) -> list[str]: ...
+    def path(
+        self, importer: str, imported: str, *, skip: Iterable[_Context] | None = None
+    ) -> list[str] | None: ...
+    def cycles(self, *, skip: Iterable[_Context] | None = None) -> list[list[str]]: ...
+    def to_json(self) -> str: ...
+    def to_dot(self) -> str: ...

@@ -29,6 +29,14 @@ pub type CodecDecoder<'a> = dyn Fn(&str, &[u8]) -> Result<String, String> + Sync
 /// One module's imports as read, or why they could not be.
 type Reading = Result<ModuleImports, String>;
 
+/// `from package import *` as read, before `package`'s `__all__` is known:
+/// `(line, context, what package resolved to, package's name)`.
+type PendingStar = (u32, Context, Arc<Found>, String);
+
+/// What one worker returns for one module: `(module, its reading, its resolved targets, its star
+/// imports)`.
+type ResolvedReading = (usize, Reading, Vec<Target>, Vec<PendingStar>);
+
 /// A site's targets, resolved: `(name, what it resolved to)`.
 struct Target {
     name: String,
@@ -79,11 +87,10 @@ pub fn build(
     }
     while !walk.queue.is_empty() {
         let batch = std::mem::take(&mut walk.queue);
-        let readings: Vec<(usize, Reading, Vec<Target>, Vec<(u32, Context, Arc<Found>, String)>)> =
-            batch
-                .par_iter()
-                .map(|&index| walk.read_and_resolve(index, decode_with_codec))
-                .collect();
+        let readings: Vec<ResolvedReading> = batch
+            .par_iter()
+            .map(|&index| walk.read_and_resolve(index, decode_with_codec))
+            .collect();
         for (importer, reading, targets, stars) in readings {
             match reading {
                 Ok(imports) => {
@@ -161,8 +168,7 @@ impl Walk<'_> {
             return index;
         }
         if let Some(parent) = ModuleName::new(name).parent() {
-            if found.kind != ModuleKind::Missing && self.graph.index_of(parent.as_str()).is_none()
-            {
+            if found.kind != ModuleKind::Missing && self.graph.index_of(parent.as_str()).is_none() {
                 let parent_found = self.resolver.find(parent.as_str());
                 self.add_found(parent.as_str(), &parent_found);
             }
@@ -204,7 +210,12 @@ impl Walk<'_> {
         &self,
         index: usize,
         decode_with_codec: &CodecDecoder<'_>,
-    ) -> (usize, Reading, Vec<Target>, Vec<(u32, Context, Arc<Found>, String)>) {
+    ) -> (
+        usize,
+        Reading,
+        Vec<Target>,
+        Vec<(u32, Context, Arc<Found>, String)>,
+    ) {
         let module = self.graph.module(index);
         let reading = read_imports(module.file.as_deref().unwrap_or(""), decode_with_codec);
         let mut targets = Vec::new();
@@ -323,7 +334,12 @@ impl Walk<'_> {
             .collect();
         let classes: Vec<(usize, Option<bool>)> = extensions
             .par_iter()
-            .map(|(i, file)| (*i, std::fs::read(file).ok().and_then(|d| once_per_process(&d))))
+            .map(|(i, file)| {
+                (
+                    *i,
+                    std::fs::read(file).ok().and_then(|d| once_per_process(&d)),
+                )
+            })
             .collect();
         for (i, once) in classes {
             self.graph.module_mut(i).once_per_process = once;
@@ -358,9 +374,7 @@ pub fn child_names(dirs: &[String], suffixes: &[String]) -> Vec<String> {
 /// `str.isidentifier`, close enough for file names: a letter or `_`, then letters, digits, `_`.
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_alphabetic())
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 

@@ -34,7 +34,11 @@ pub fn decode(data: &[u8]) -> Decoded {
                  invalid {} byte",
                 body[err.valid_up_to()],
                 err.valid_up_to(),
-                if err.error_len().is_some() { "start" } else { "continuation" },
+                if err.error_len().is_some() {
+                    "start"
+                } else {
+                    "continuation"
+                },
             )),
         },
         "iso-8859-1" | "latin-1" | "latin1" => {

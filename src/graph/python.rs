@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -48,7 +48,11 @@ pub fn build_import_graph(
                 "extension" => FileKind::Extension,
                 "source" => FileKind::Source,
                 "bytecode" => FileKind::Bytecode,
-                other => return Err(PyValueError::new_err(format!("unknown loader kind {other:?}"))),
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "unknown loader kind {other:?}"
+                    )))
+                }
             };
             Ok((suffix, kind))
         })
@@ -72,14 +76,25 @@ pub fn build_import_graph(
                 .map_err(|err| format!("SyntaxError: {err}"))
         })
     };
+    // A pool of our own for each graph, gone when it is built: rayon's global pool would leave
+    // threads behind, and a child forked later (multiprocessing) would wait for them forever.
+    // Its size is rayon's default: RAYON_NUM_THREADS, else one thread per core.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|index| format!("importspace-graph-{index}"))
+        .build()
+        .map_err(|err| {
+            PyRuntimeError::new_err(format!("cannot start the graph's threads: {err}"))
+        })?;
     let graph = py.detach(|| {
-        // No roots: every module directly in `root_entries`.
-        let roots = if roots.is_empty() {
-            build::child_names(&root_entries, resolver.suffixes())
-        } else {
-            roots
-        };
-        build::build(&resolver, &roots, &options, &decode_with_codec)
+        pool.install(|| {
+            // No roots: every module directly in `root_entries`.
+            let roots = if roots.is_empty() {
+                build::child_names(&root_entries, resolver.suffixes())
+            } else {
+                roots
+            };
+            build::build(&resolver, &roots, &options, &decode_with_codec)
+        })
     });
     Ok(ImportGraph { graph })
 }
@@ -327,7 +342,12 @@ impl ImportGraph {
             if i > 0 {
                 out.push_str(", ");
             }
-            let context: Vec<String> = e.context.names().iter().map(|c| format!("\"{c}\"")).collect();
+            let context: Vec<String> = e
+                .context
+                .names()
+                .iter()
+                .map(|c| format!("\"{c}\""))
+                .collect();
             let _ = write!(
                 out,
                 "{{\"importer\": {}, \"imported\": {}, \"line\": {}, \"context\": [{}]}}",
@@ -375,8 +395,11 @@ impl ImportGraph {
     }
 }
 
+/// Which edges a question looks at (`skip=`).
+type EdgeFilter = Box<dyn Fn(&Edge) -> bool>;
+
 impl ImportGraph {
-    fn keep(&self, skip: Option<&Bound<'_, PyAny>>) -> PyResult<Box<dyn Fn(&Edge) -> bool>> {
+    fn keep(&self, skip: Option<&Bound<'_, PyAny>>) -> PyResult<EdgeFilter> {
         match skip {
             None => Ok(Box::new(|_: &Edge| true)),
             Some(skip) => Ok(Box::new(skipping(skip)?)),

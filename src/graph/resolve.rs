@@ -147,8 +147,8 @@ impl Resolver {
             (ModuleKind::Missing, _) => Found::missing(),
             (_, Some(search)) => {
                 let search = search.clone();
-                self.find_on_path(&search, module.tail())
-                    .or_else(|| self.frozen(name))
+                self.frozen(name, &search, module.tail())
+                    .or_else(|| self.find_on_path(&search, module.tail()))
                     .unwrap_or_else(Found::missing)
             }
             (_, None) => Found {
@@ -168,22 +168,22 @@ impl Resolver {
                 search: None,
             };
         }
-        if let Some(found) = self.frozen(name) {
+        let path = self.rules.path.clone();
+        if let Some(found) = self.frozen(name, &path, name) {
             return found;
         }
-        let path = self.rules.path.clone();
-        self.find_on_path(&path, name).unwrap_or_else(Found::missing)
+        self.find_on_path(&path, name)
+            .unwrap_or_else(Found::missing)
     }
 
-    /// A frozen module, with the source file the path would find for it (read for its imports).
-    fn frozen(&self, name: &str) -> Option<Found> {
+    /// Mirrors `FrozenImporter.find_spec`, which comes before the path finder for top-level
+    /// modules and submodules alike. The source file the path (`search`) would find for it is
+    /// kept, to read its imports.
+    fn frozen(&self, name: &str, search: &[String], tail: &str) -> Option<Found> {
         if !self.rules.frozen.contains(name) {
             return None;
         }
-        let on_path = match names::ModuleName::new(name).parent() {
-            None => self.find_on_path(&self.rules.path.clone(), name),
-            Some(_) => None,
-        };
+        let on_path = self.find_on_path(search, tail);
         Some(Found {
             kind: ModuleKind::Frozen,
             file: on_path.as_ref().and_then(|f| f.file.clone()),
@@ -223,7 +223,7 @@ impl Resolver {
                 None => {}
             }
         }
-        (!portions.is_empty()).then(|| Found {
+        (!portions.is_empty()).then_some(Found {
             kind: ModuleKind::Namespace,
             file: None,
             search: Some(portions),
@@ -253,7 +253,9 @@ impl Resolver {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -277,8 +279,7 @@ mod tests {
 
     #[test]
     fn kinds_and_namespace_portions() {
-        let root =
-            std::env::temp_dir().join(format!("importspace-resolve-{}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("importspace-resolve-{}", std::process::id()));
         let _ = fs::remove_dir_all(&root);
         for dir in ["a/pkg", "a/ns/one", "b/ns/two"] {
             fs::create_dir_all(root.join(dir)).unwrap();
@@ -297,7 +298,10 @@ mod tests {
         let b = root.join("b").to_str().unwrap().to_owned();
         let resolver = Resolver::new(rules(vec![a.clone(), b.clone()]));
         assert_eq!(resolver.find("sys").kind, ModuleKind::Builtin);
-        assert_eq!(resolver.find("pkg").file, Some(format!("{a}/pkg/__init__.py")));
+        assert_eq!(
+            resolver.find("pkg").file,
+            Some(format!("{a}/pkg/__init__.py"))
+        );
         assert_eq!(resolver.find("pkg.mod").kind, ModuleKind::Source);
         assert_eq!(resolver.find("pkg.ext").kind, ModuleKind::Extension);
         let ns = resolver.find("ns");
