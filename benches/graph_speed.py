@@ -8,9 +8,9 @@ the graph of every module of the tree and reports the time and what the graph ho
 is the median over --runs processes (default 5, --quick 3), the tools taking turns within each
 round (their order rotated from round to round), after one warm-up round that is not kept (it
 fills the page cache and shows that every tool works on every tree). Every worker gets
-RAYON_NUM_THREADS=--threads (default 2; all three tools run their parallel work on rayon's
-global pool) and, on a machine with more CPUs, an affinity mask of that many CPUs, which also
-bounds ruff's parallel directory walk.
+RAYON_NUM_THREADS=--threads (default 2; importspace sizes each graph's thread pool by it, grimp
+and ruff run their parallel work on rayon's global pool) and, on a machine with more CPUs, an
+affinity mask of that many CPUs, which also bounds ruff's parallel directory walk.
 
 The tools (pinned, installed at bench time with pip into .cache/graphbench/<python version>/):
 * importspace: `Namespace.import_graph(*roots, follow=False)`, which reads every module under
@@ -384,9 +384,20 @@ def markdown(data):
             + ", ".join(f"{t} {statistics.median(v):.0f} ms" for t, v in imports.items())
         )
     for tree, by_tool in results.items():
+        files = [entry["modules"] for entry in by_tool.values()]
+        if files and min(files) < 0.95 * max(files):
+            per_file = ", ".join(
+                f"{tool} {by_tool[tool]['build_ms'] / by_tool[tool]['modules'] * 1000:.0f} ms"
+                for tool in tools
+                if by_tool.get(tool, {}).get("modules")
+            )
+            notes.append(f"{tree}: the tools read different numbers of files; per 1,000 files: "
+                         f"{per_file}")  # fmt: skip
         mine = by_tool.get("importspace")
         if mine and mine.get("problems"):
-            notes.append(f"{tree}: importspace could not read {mine['problems']} modules")
+            problems = mine["problems"]
+            shown = ", ".join(problems[:5]) + (", ..." if len(problems) > 5 else "")
+            notes.append(f"{tree}: importspace could not read {len(problems)} modules: {shown}")
         for tool, entry in by_tool.items():
             if entry.get("varying"):
                 notes.append(f"{tree}/{tool}: counts varied between runs: {entry['varying']}")
@@ -439,7 +450,10 @@ def chart(data, path):
                             xytext=(0, 2), textcoords="offset points")  # fmt: skip
         if key == "build_ms":
             ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y:g}"))
+            plain = FuncFormatter(lambda y, _pos: f"{y:g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
+            ax.tick_params(axis="y", which="minor", labelsize=7)
         ax.set_ylabel(ylabel)
         ax.set_xticks(range(len(trees)))
         ax.set_xticklabels(trees, fontsize=8)

@@ -18,7 +18,7 @@ for it (`path`, or null for the standard library), where the tools are (`tools`,
 * modules: the source files in the graph; internal_edges: distinct (importer, imported) module
   pairs with both ends in the tree; for importspace also outside_edges (distinct pairs whose
   imported module lies outside the tree and was found), missing_edges (not found), sites (import
-  sites, all of them) and problems (modules whose imports could not be read).
+  sites, all of them) and problems (the modules whose imports could not be read).
 """
 
 import json
@@ -81,7 +81,7 @@ def run_importspace(spec, roots):
         "namespace_packages": sum(
             m.kind == "namespace" for m in modules.values() if in_tree(m.name)
         ),
-        "problems": sum(m.problem is not None for m in files),
+        "problems": sorted(m.name for m in files if m.problem is not None),
     }
 
 
