@@ -408,6 +408,7 @@ def markdown(data):
         for tree, by_tool in data["not_applicable"].items()
         if tree in data["trees"]
         for tool, why in by_tool.items()
+        if tool in tools
     ]
     notes += [f"{key}: error: {why}" for key, why in data["errors"].items()]
     if notes:
