@@ -5,8 +5,9 @@
                                 [--no-follow] MODULE...
     python -m importspace check [--path P]... [--share NAME]... MODULE...
 
-The path is the `--path` entries in order, else the host's `sys.path` (whose first entry is the
-current directory, as for `python -m`).
+The path is the `--path` entries in order followed by the standard library's directories (the
+questions are about a plugin and its dependencies; the standard library is always there), else
+the host's `sys.path` (whose first entry is the current directory, as for `python -m`).
 
 `graph` prints the modules and their import sites (`text`: one module per line, then each site
 with its line and context; `json` and `dot`: `ImportGraph.to_json()` / `to_dot()`). It reads
@@ -107,7 +108,12 @@ def main(command, argv):
     if options is None:
         print(usage)
         return 0
-    ns = importspace.Namespace(options["path"] or list(sys.path), name=f"importspace {command}")
+    if options["path"]:
+        stdlib = os.path.dirname(os.__file__)
+        path = [*options["path"], stdlib, os.path.join(stdlib, "lib-dynload")]
+    else:
+        path = list(sys.path)
+    ns = importspace.Namespace(path, name=f"importspace {command}")
     try:
         graph = ns.import_graph(
             *options["modules"],
