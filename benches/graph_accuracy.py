@@ -81,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     packages = args.packages or sorted(
         entry
         for entry in os.listdir(args.site)
-        if entry.isidentifier()
-        and os.path.isfile(os.path.join(args.site, entry, "__init__.py"))
+        if entry.isidentifier() and os.path.isfile(os.path.join(args.site, entry, "__init__.py"))
     )
     rows = []
     for package in packages:
