@@ -249,31 +249,13 @@ impl ImportGraph {
     /// The modules `name` imports directly.
     #[pyo3(signature = (name, *, skip = None))]
     fn imports(&self, name: &str, skip: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-        let keep = self.keep(skip)?;
-        let index = self.index(name)?;
-        let mut seen = HashSet::new();
-        Ok(self.names(
-            self.graph
-                .edges()
-                .iter()
-                .filter(|e| e.importer == index && keep(e) && seen.insert(e.imported))
-                .map(|e| e.imported),
-        ))
+        self.direct(name, skip, |edge| (edge.importer, edge.imported))
     }
 
     /// The modules that import `name` directly.
     #[pyo3(signature = (name, *, skip = None))]
     fn imported_by(&self, name: &str, skip: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-        let keep = self.keep(skip)?;
-        let index = self.index(name)?;
-        let mut seen = HashSet::new();
-        Ok(self.names(
-            self.graph
-                .edges()
-                .iter()
-                .filter(|e| e.imported == index && keep(e) && seen.insert(e.importer))
-                .map(|e| e.importer),
-        ))
+        self.direct(name, skip, |edge| (edge.imported, edge.importer))
     }
 
     /// Every module importing `name` imports: directly, through what those import, and the
@@ -399,6 +381,23 @@ impl ImportGraph {
 type EdgeFilter = Box<dyn Fn(&Edge) -> bool>;
 
 impl ImportGraph {
+    /// The other ends of `name`'s edges, each once, in edge order: `ends` gives an edge's
+    /// `(this end, other end)`.
+    fn direct(
+        &self,
+        name: &str,
+        skip: Option<&Bound<'_, PyAny>>,
+        ends: impl Fn(&Edge) -> (usize, usize),
+    ) -> PyResult<Vec<String>> {
+        let keep = self.keep(skip)?;
+        let index = self.index(name)?;
+        let mut seen = HashSet::new();
+        Ok(self.names(self.graph.edges().iter().filter_map(|edge| {
+            let (this, other) = ends(edge);
+            (this == index && keep(edge) && seen.insert(other)).then_some(other)
+        })))
+    }
+
     fn keep(&self, skip: Option<&Bound<'_, PyAny>>) -> PyResult<EdgeFilter> {
         match skip {
             None => Ok(Box::new(|_: &Edge| true)),
