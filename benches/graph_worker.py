@@ -15,10 +15,12 @@ for it (`path`, or null for the standard library), where the tools are (`tools`,
   - grimp: `grimp.build_graph(*roots, cache_dir=None)` (no cache; external packages left out,
     its default);
   - ruff: the whole `ruff analyze graph` process, JSON output included (it has no other API);
-* modules: the source files in the graph; internal_edges: distinct (importer, imported) module
-  pairs with both ends in the tree; for importspace also outside_edges (distinct pairs whose
-  imported module lies outside the tree and was found), missing_edges (not found), sites (import
-  sites, all of them) and problems (the modules whose imports could not be read).
+* modules: the source files in the graph, and read: their module names; internal_edges:
+  distinct (importer, imported) module pairs with both ends in the tree, and pairs: the pairs
+  themselves (graph_speed.py compares them on the files every tool read); for importspace also
+  outside_edges (distinct pairs whose imported module lies outside the tree and was found),
+  missing_edges (not found), sites (import sites, all of them) and problems (the modules whose
+  imports could not be read).
 """
 
 import json
@@ -38,9 +40,9 @@ def within(name, roots):
         name = name.rpartition(".")[0]
 
 
-def pairs_count(pairs, roots):
-    inside = {(a, b) for a, b in pairs if a != b and within(a, roots) and within(b, roots)}
-    return len(inside)
+def inside_pairs(pairs, roots):
+    """The distinct (importer, imported) pairs with both ends under `roots`, sorted."""
+    return sorted({(a, b) for a, b in pairs if a != b and within(a, roots) and within(b, roots)})
 
 
 def run_importspace(spec, roots):
@@ -75,6 +77,8 @@ def run_importspace(spec, roots):
         "build_ms": (built - imported) * 1e3,
         "modules": len(files),
         "internal_edges": len(inside),
+        "read": sorted(m.name for m in files),
+        "pairs": sorted(inside),
         "outside_edges": len(outside),
         "missing_edges": len(missing),
         "sites": len(graph.edges),
@@ -101,11 +105,14 @@ def run_grimp(spec, roots):
         for importer in graph.modules
         for imported_name in graph.find_modules_directly_imported_by(importer)
     ]
+    inside = inside_pairs(pairs, roots)
     return {
         "import_ms": (imported - started) * 1e3,
         "build_ms": (built - imported) * 1e3,
         "modules": len(graph.modules),
-        "internal_edges": pairs_count(pairs, roots),
+        "internal_edges": len(inside),
+        "read": sorted(graph.modules),
+        "pairs": inside,
     }
 
 
@@ -140,11 +147,14 @@ def run_ruff(spec, roots):
         return module_name(path)
 
     pairs = [(name(f), name(d)) for f, deps in found.items() for d in deps]
+    inside = inside_pairs(pairs, roots)
     return {
         "import_ms": 0.0,
         "build_ms": (built - started) * 1e3,
         "modules": len(found),
-        "internal_edges": pairs_count(pairs, roots),
+        "internal_edges": len(inside),
+        "read": sorted(name(f) for f in found),
+        "pairs": inside,
     }
 
 

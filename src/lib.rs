@@ -72,3 +72,8 @@ mod _native {
 
 #[allow(unused_imports)]
 use _native as _;
+
+/// The extension's Rust allocations go through mimalloc (docs/decisions.md); Python objects keep
+/// CPython's allocator, and no block is freed by the other one.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
