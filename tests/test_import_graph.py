@@ -332,6 +332,9 @@ def test_command_line_graph_and_check(tmp_path):
         "except ImportError:\n    pass\n",
         "plug/core.py": "import absent_dep\n",
         "good/__init__.py": "import json\n",
+        # soft.extra runs only when its optional import succeeds: what it lacks is optional too
+        "soft/__init__.py": "try:\n    from . import extra\nexcept ImportError:\n    pass\n",
+        "soft/extra.py": "import absent_too\n",
     }
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -350,6 +353,12 @@ def test_command_line_graph_and_check(tmp_path):
     assert "maybe_not  imported by plug line 4 (optional)" in bad.stdout
     good = cli("check", "good", cwd=tmp_path)
     assert good.returncode == 0 and good.stdout.endswith("check: OK\n")
+    soft = cli("check", "soft", cwd=tmp_path)
+    assert soft.returncode == 0, soft.stdout
+    assert (
+        "absent_too  imported by soft.extra line 1 "
+        "(its importer is reached through an optional import)"
+    ) in soft.stdout
     assert cli("check", "not_there", cwd=tmp_path).returncode == 1
     usage = cli("graph", cwd=tmp_path)
     assert usage.returncode == 2 and "give at least one MODULE" in usage.stderr

@@ -21,8 +21,9 @@ reached through import sites that run at import time, skipping sites in function
   initialisation, which CPython runs once per process. Those outside the standard library
   (whose single-phase modules importspace already handles) and not shared with `--share` work
   in one namespace only;
-- missing dependencies, split into required (a plain module-level import) and optional (under
-  `try/except ImportError` or under another `if`);
+- missing dependencies, split into required (a plain module-level import by a module that
+  importing MODULE always runs) and optional (under `try/except ImportError` or under another
+  `if`, or imported by a module that is itself reached only through such an import);
 - files that do not decode or parse.
 
 It exits with 1 when a MODULE is not found, a required dependency is missing, or a reached
@@ -189,6 +190,10 @@ def check(graph, roots, shared):
                     "one namespace"
                 )
             print(f"    {module.name}  {how}")
+        # The modules importing the root always runs: reached through sites that are neither
+        # optional nor conditional. A missing module is required only when one of them imports
+        # it unconditionally; behind an optional import, its importer's own failure is expected.
+        always = {root, *graph.upstream(root, skip=NOT_AT_IMPORT + SOFT)}
         required, optional = [], []
         for edge in graph.edges:
             if edge.importer not in reached_set or graph[edge.imported].kind != "missing":
@@ -196,11 +201,14 @@ def check(graph, roots, shared):
             if any(c in NOT_AT_IMPORT for c in edge.context):
                 continue
             soft = any(c in SOFT for c in edge.context)
-            (optional if soft else required).append(edge)
+            (required if edge.importer in always and not soft else optional).append(edge)
         for title, edges in (("missing, required", required), ("missing, optional", optional)):
             print(f"  {title}: {len(edges)}")
             for edge in edges:
-                context = f" ({', '.join(edge.context)})" if edge.context else ""
+                context = list(edge.context)
+                if edge.importer not in always:
+                    context.append("its importer is reached through an optional import")
+                context = f" ({', '.join(context)})" if context else ""
                 print(f"    {edge.imported}  imported by {edge.importer} line {edge.line}{context}")
         broken = [graph[name] for name in reached if graph[name].problem]
         print(f"  unreadable files: {len(broken)}")
