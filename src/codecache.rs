@@ -90,6 +90,11 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
+    /// The file's size when it was stamped.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
     pub fn of(meta: &Metadata) -> FileStamp {
         FileStamp {
             dev: meta.dev(),

@@ -71,20 +71,42 @@ pub use crate::core::finder::is_dir;
 
 /// Read a whole file.
 pub fn read(py: Python<'_>, path: &str) -> PyResult<Vec<u8>> {
-    py.detach(|| read_whole(path))
+    read_sized(py, path, None)
+}
+
+/// Read a whole file whose size a `stat()` made just before gave (`None`: not known).
+pub fn read_sized(py: Python<'_>, path: &str, size: Option<u64>) -> PyResult<Vec<u8>> {
+    py.detach(|| read_whole(path, size))
         .map_err(|e| os_error(py, &e, path))
 }
 
+/// The most a size hint reserves up front; a larger file grows the buffer as it is read.
+const MOST_RESERVED: u64 = 64 * 1024 * 1024;
+
 /// `open` + `read` to the end + `close`, as `FileIO.readall` does, without the `fstat` that
-/// `std::fs::read` makes to size its buffer: a pyc or source is read in one or two calls from a
-/// 16 KiB start, so the size hint would cost a system call per module and save none.
-pub fn read_whole(path: &str) -> std::io::Result<Vec<u8>> {
+/// `std::fs::read` makes to size its buffer. With `size` (from a `stat()` the caller made
+/// anyway: the code cache's key, `path_stats`) the buffer holds the file and one byte more, so
+/// the file is read in two calls, the second finding the end, as `FileIO.readall` reads it.
+/// Without it, a 16 KiB start, doubled as it fills. (`Read::read_to_end` with no size hint
+/// starts its reads at 8 KiB whatever room the buffer has: four or five calls for a 50 KiB pyc.)
+pub fn read_whole(path: &str, size: Option<u64>) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut data = Vec::with_capacity(16 * 1024);
-    // `Take` reads to the end with no size hint, so no `fstat`.
-    fs::File::open(path)?
-        .take(u64::MAX)
-        .read_to_end(&mut data)?;
+    let mut file = fs::File::open(path)?;
+    let room = size.map_or(16 * 1024, |size| size.min(MOST_RESERVED) + 1);
+    let mut data = vec![0u8; room as usize];
+    let mut filled = 0;
+    loop {
+        if filled == data.len() {
+            data.resize(data.len() * 2, 0);
+        }
+        match file.read(&mut data[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    data.truncate(filled);
     Ok(data)
 }
 
@@ -217,5 +239,32 @@ mod tests {
     fn strerror_drops_the_rust_suffix() {
         let err = std::io::Error::from_raw_os_error(2);
         assert_eq!(strerror(&err), "No such file or directory");
+    }
+
+    #[test]
+    fn read_whole_reads_every_byte_whatever_the_size_hint() {
+        let dir = std::env::temp_dir().join(format!("importspace-read-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        for len in [0usize, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000] {
+            let path = dir.join(format!("f{len}"));
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            fs::write(&path, &data).unwrap();
+            let path = path.to_str().unwrap();
+            // Exact, too small (the file grew after its stat), too large (it shrank), none.
+            for hint in [
+                Some(len as u64),
+                Some(len as u64 / 2),
+                Some(len as u64 * 3 + 5),
+                None,
+            ] {
+                assert_eq!(
+                    read_whole(path, hint).unwrap(),
+                    data,
+                    "len {len}, hint {hint:?}"
+                );
+            }
+        }
+        assert!(read_whole(dir.join("absent").to_str().unwrap(), Some(3)).is_err());
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

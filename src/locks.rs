@@ -155,8 +155,12 @@ impl LockTable {
         };
         entry.count = entry.count.saturating_sub(1);
         if entry.count == 0 {
+            // A thread waiting for this lock counts itself in `waiters`, under the same mutex,
+            // before it waits; with none, nobody is to be woken, and the wake-up (a `futex`
+            // system call even when nothing waits) is saved.
             if entry.waiters == 0 {
                 state.entries.remove(name);
+                return;
             }
             drop(state);
             self.released.notify_all();

@@ -194,6 +194,7 @@ pub(crate) fn source_get_code<'py>(
             source_path,
             bytecode_path,
             stat,
+            None,
             &mut SourceRead::default(),
         )
     };
@@ -229,6 +230,7 @@ pub(crate) fn source_get_code<'py>(
             name,
             source_path,
             bytecode_path.as_deref(),
+            None,
             None,
             &mut read,
         );
@@ -266,6 +268,7 @@ pub(crate) fn source_get_code<'py>(
         source_path,
         validation.bytecode_path.as_deref(),
         Some(fsio::Stat::from_metadata(&source_meta)),
+        pyc_stamp.as_ref().map(codecache::FileStamp::size),
         &mut read,
     )?;
     if let Some(written) = read.written {
@@ -341,13 +344,15 @@ pub(crate) fn remember_written<'py>(
 }
 
 /// Mirrors `SourceLoader.get_code`: use a valid pyc, else compile the source and write the pyc.
-/// `stat` is `path_stats(source_path)` (`None` when it failed); `read` is told what was read.
+/// `stat` is `path_stats(source_path)` (`None` when it failed); `pyc_size` the pyc's size when
+/// the caller has just stat'ed it (it sizes the read); `read` is told what was read.
 pub(crate) fn load_source<'py>(
     py: Python<'py>,
     name: &str,
     source_path: &str,
     bytecode_path: Option<&str>,
     stat: Option<fsio::Stat>,
+    pyc_size: Option<u64>,
     read: &mut SourceRead<'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let rt = runtime(py);
@@ -356,7 +361,7 @@ pub(crate) fn load_source<'py>(
     let mut stale_hash: Option<(Option<Vec<u8>>, bool)> = None;
     if let (Some(bytecode_path), Some(st)) = (bytecode_path, stat) {
         source_mtime = Some((st.mtime_int, st.size));
-        if let Ok(data) = py.detach(|| fsio::read_whole(bytecode_path)) {
+        if let Ok(data) = py.detach(|| fsio::read_whole(bytecode_path, pyc_size)) {
             let data = &*read.pyc.insert(data);
             if let Ok(kind) = pyc::classify(data, &rt.magic) {
                 let valid = match kind {
@@ -370,7 +375,10 @@ pub(crate) fn load_source<'py>(
                             .getattr(intern!(py, "check_hash_based_pycs"))?
                             .extract()?;
                         if mode != "never" && (check_source || mode == "always") {
-                            let bytes = PyBytes::new(py, &fsio::read(py, source_path)?);
+                            let bytes = PyBytes::new(
+                                py,
+                                &fsio::read_sized(py, source_path, Some(st.size))?,
+                            );
                             let hash = source_hash(py, &bytes)?;
                             read.source = Some(bytes.clone());
                             source_bytes = Some(bytes);
@@ -397,7 +405,10 @@ pub(crate) fn load_source<'py>(
     }
     let source_bytes = match source_bytes {
         Some(bytes) => bytes,
-        None => PyBytes::new(py, &fsio::read(py, source_path)?),
+        None => PyBytes::new(
+            py,
+            &fsio::read_sized(py, source_path, stat.map(|st| st.size))?,
+        ),
     };
     read.source = Some(source_bytes.clone());
     // The path object stays alive until the pyc is marshalled: natively `co_filename` is the
@@ -449,7 +460,7 @@ pub(crate) fn sourceless_get_code<'py>(
     if let Some(hit) = codecache::serve(py, kind, path, &validation, seen_at) {
         return Ok(hit.code);
     }
-    let data = fsio::read(py, path)?;
+    let data = fsio::read_sized(py, path, Some(meta.len()))?;
     let code = load_sourceless(py, name, path, &data)?;
     let made = codecache::Made::new(validation, seen_at).read(path, &stamp, data.len(), || data);
     Ok(codecache::remember(py, kind, path, code, made))
