@@ -855,3 +855,27 @@ def test_a_cycle_through_a_custom_loader_class_is_collected(tmp_path, through):
     del Loader, holder
     gc.collect()
     assert gone() is None
+
+
+def test_a_replaced_frozen_finder_is_asked(tree, namespace):
+    """The engine asks `_imp` directly while `FrozenImporter.find_spec` is the interpreter's
+    own; once it is replaced, the replacement is called, as the meta path calls it natively."""
+    import _frozen_importlib
+
+    tree({"plain_mod.py": "X = 1\n"})
+    original = _frozen_importlib.FrozenImporter.__dict__["find_spec"]
+    asked = []
+
+    def find_spec(cls, name, path=None, target=None):
+        asked.append(name)
+        return original.__func__(cls, name, path, target)
+
+    _frozen_importlib.FrozenImporter.find_spec = classmethod(find_spec)
+    try:
+        assert namespace.import_module("plain_mod").X == 1
+    finally:
+        _frozen_importlib.FrozenImporter.find_spec = original
+    assert "plain_mod" in asked
+    asked.clear()
+    namespace.import_module("string")  # not loaded yet in the namespace, not frozen
+    assert asked == []

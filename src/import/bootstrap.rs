@@ -20,7 +20,7 @@ use super::loader::{
     self, ExtensionFileLoader, FileLoader, SourceFileLoader, SourcelessFileLoader,
 };
 use super::shared::SharedImporter;
-use super::spec::{init_module_attrs, is_initializing, spec_parent};
+use super::spec::{class_own_item, init_module_attrs, is_initializing, spec_parent};
 use super::state::{deadlock_error, Importer};
 use super::tracemalloc::load_in_own_frame;
 use crate::core::names;
@@ -292,13 +292,8 @@ impl Importer {
         name: &Bound<'_, PyString>,
     ) -> PyResult<bool> {
         let rt = runtime(py);
-        let class_dict = rt
-            .frozen_importer
-            .bind(py)
-            .getattr(intern!(py, "__dict__"))?;
-        let unchanged = class_dict
-            .get_item(intern!(py, "find_spec"))
-            .is_ok_and(|f| f.is(rt.frozen_find_spec.bind(py)));
+        let unchanged = class_own_item(rt.frozen_importer.bind(py), intern!(py, "find_spec"))
+            .is_some_and(|f| f.is(rt.frozen_find_spec.bind(py)));
         if !unchanged {
             return Ok(true);
         }

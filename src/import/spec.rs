@@ -126,6 +126,27 @@ pub fn init_module_attrs(
     Ok(())
 }
 
+/// `cls.__dict__[key]`: the class's own attribute, read from its type dict without the
+/// `mappingproxy` that `cls.__dict__` makes at each call. `None` when `cls` is no class.
+pub(crate) fn class_own_item<'py>(
+    cls: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> Option<Bound<'py, PyAny>> {
+    let cls = cls.cast::<pyo3::types::PyType>().ok()?;
+    // SAFETY: `cls` is a type object, alive while borrowed; `tp_dict` of a ready type is its
+    // dict or NULL (3.12+'s static builtin types keep theirs per interpreter), and the
+    // reference is borrowed, so `from_borrowed_ptr_or_opt` takes a new one.
+    let dict = unsafe {
+        let type_ptr = cls.as_ptr().cast::<ffi::PyTypeObject>();
+        Bound::from_borrowed_ptr_or_opt(cls.py(), (*type_ptr).tp_dict)
+    }?;
+    dict.cast_into::<PyDict>()
+        .ok()?
+        .get_item(key)
+        .ok()
+        .flatten()
+}
+
 /// `obj.__dict__[key]` for an object with an instance dict, without a type walk.
 fn instance_dict_item<'py>(
     obj: &Bound<'py, PyAny>,
