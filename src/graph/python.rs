@@ -41,29 +41,7 @@ pub fn build_import_graph(
     type_checking: bool,
     root_entries: Vec<String>,
 ) -> PyResult<ImportGraph> {
-    let suffixes = suffixes
-        .into_iter()
-        .map(|(suffix, kind)| {
-            let kind = match kind.as_str() {
-                "extension" => FileKind::Extension,
-                "source" => FileKind::Source,
-                "bytecode" => FileKind::Bytecode,
-                other => {
-                    return Err(PyValueError::new_err(format!(
-                        "unknown loader kind {other:?}"
-                    )))
-                }
-            };
-            Ok((suffix, kind))
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    let resolver = Resolver::new(SearchRules {
-        path,
-        suffixes,
-        builtin: builtin.into_iter().collect(),
-        frozen: frozen.into_iter().collect(),
-        cwd,
-    });
+    let resolver = resolver_from(path, suffixes, builtin, frozen, cwd)?;
     let options = Options {
         follow,
         type_checking,
@@ -97,6 +75,39 @@ pub fn build_import_graph(
         })
     });
     Ok(ImportGraph { graph })
+}
+
+/// The resolver of a namespace's search rules, as `build_import_graph` takes them.
+pub fn resolver_from(
+    path: Vec<String>,
+    suffixes: Vec<(String, String)>,
+    builtin: Vec<String>,
+    frozen: Vec<String>,
+    cwd: String,
+) -> PyResult<Resolver> {
+    let suffixes = suffixes
+        .into_iter()
+        .map(|(suffix, kind)| {
+            let kind = match kind.as_str() {
+                "extension" => FileKind::Extension,
+                "source" => FileKind::Source,
+                "bytecode" => FileKind::Bytecode,
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "unknown loader kind {other:?}"
+                    )))
+                }
+            };
+            Ok((suffix, kind))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(Resolver::new(SearchRules {
+        path,
+        suffixes,
+        builtin: builtin.into_iter().collect(),
+        frozen: frozen.into_iter().collect(),
+        cwd,
+    }))
 }
 
 /// A static import graph: the modules a set of roots imports, read from their files.
