@@ -1,19 +1,17 @@
 """The prefetch experiment of issue 13: a cold import of real packages in a namespace, with and
-without `Namespace.prefetch`, in fresh processes taking turns, with the page cache warm or with
+without `importspace.Prefetch`, in fresh processes taking turns, with the page cache warm or with
 the packages' files evicted from it before each run.
 
-    python benches/prefetch_speed.py --site DIR [--runs N] [--cold] [--arms a,b,...] ROOT...
+    python benches/prefetch_speed.py --site DIR [--runs N] [--cold] ROOT...
 
-DIR is a folder the packages are installed in (pycs written). The arms:
-- `none`: no prefetch;
-- `files`: the files of a graph saved by an earlier run (built here once, before the runs),
-  read ahead with their pycs kept for the loader;
-- `files-nokeep`: the same files, read ahead only into the kernel's caches;
-- `graph`: the graph built on the prefetch thread, then its files read ahead and kept.
-Each worker prints the import's own time (from before the prefetch starts to the end of the
-import) and the run's wall time is taken from outside. `--cold` evicts every file under DIR
-from the page cache before each run (posix_fadvise DONTNEED, after an fdatasync so dirty pages
-go too).
+DIR is a folder the packages are installed in (pycs written). Two arms take turns, after a
+warm-up round: `none`, no prefetch, and `prefetch`, `importspace.Prefetch` given the files of
+`ImportGraph.import_files(*ROOTS)`, as an earlier run would have saved them (the graph is
+built here once, before the runs; its build time is printed). Each worker prints the import's
+own time (from before the prefetch starts to the end of the import); the run's wall time is
+taken from outside. `--cold` evicts every file under DIR from the page cache before each run
+(posix_fadvise DONTNEED, after an fdatasync so that dirty pages go too). Results:
+docs/performance.md, "Prefetch experiment (issue 13)".
 """
 
 import argparse
@@ -27,7 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.join(os.path.dirname(HERE), "python")
-ARMS = ("none", "files", "files-nokeep", "graph")
+ARMS = ("none", "prefetch")
 
 
 def namespace(site):
@@ -40,18 +38,14 @@ def namespace(site):
 def worker(args):
     """One run in this fresh process: prints a JSON line of figures."""
     sys.path.insert(0, PACKAGE)
-    import importspace  # noqa: F401
+    import importspace
 
     ns = namespace(args.site)
-    files = None
-    if args.arm in ("files", "files-nokeep"):
-        with open(args.files) as handle:
-            files = json.load(handle)
-    start = time.perf_counter()
     prefetch = None
-    if args.arm != "none":
-        keep = args.arm != "files-nokeep"
-        prefetch = ns.prefetch(*args.roots, files=files, keep=keep)
+    start = time.perf_counter()
+    if args.arm == "prefetch":
+        with open(args.files) as handle:
+            prefetch = importspace.Prefetch(json.load(handle))
     for root in args.roots:
         ns.import_module(root)
     import_ms = (time.perf_counter() - start) * 1e3
@@ -65,13 +59,11 @@ def worker(args):
 def save_files(args, path):
     """The graph's files in import order, as an earlier run would have saved them."""
     sys.path.insert(0, PACKAGE)
-    from importspace import _native
-
     ns = namespace(args.site)
     start = time.perf_counter()
     graph = ns.import_graph(*args.roots, follow=True, type_checking=False)
     built = (time.perf_counter() - start) * 1e3
-    files = _native.graph_import_order(graph, list(args.roots))
+    files = graph.import_files(*args.roots)
     with open(path, "w") as handle:
         json.dump(files, handle)
     return built, len(graph), len(files)
@@ -119,7 +111,6 @@ def main(argv=None):
     parser.add_argument("--site", required=True)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--cold", action="store_true")
-    parser.add_argument("--arms", default="none,files,files-nokeep")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker", choices=ARMS)
     parser.add_argument("--files")
@@ -129,7 +120,7 @@ def main(argv=None):
         args.arm = args.worker
         worker(args)
         return
-    arms = args.arms.split(",")
+    arms = list(ARMS)
     with tempfile.TemporaryDirectory() as tmp:
         files_path = os.path.join(tmp, "files.json")
         built, modules, files = save_files(args, files_path)
@@ -151,8 +142,8 @@ def main(argv=None):
         if "files" in runs[0]:
             last = runs[-1]
             extra = (
-                f"{last['files']} files, {last['bytes'] / 1e6:.0f} MB, {last['kept']} kept, {last['served']} served, "
-                f"graph {last['graph_ms']} ms, done in {last['total_ms']} ms"
+                f"{last['files']} files, {last['bytes'] / 1e6:.0f} MB, "
+                f"done in {last['total_ms']} ms (last run)"
             )
         print(
             f"{arm:14} {spread([r['import_ms'] for r in runs]):>22} "

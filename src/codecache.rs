@@ -106,7 +106,7 @@ impl FileStamp {
     }
 
     /// True when a change made after `seen_at` could leave this stamp as it is.
-    pub(crate) fn is_racy(&self, seen_at: i128) -> bool {
+    fn is_racy(&self, seen_at: i128) -> bool {
         seen_at < self.changed_at() + RACY_MARGIN_NS
     }
 }

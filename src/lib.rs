@@ -43,7 +43,7 @@ mod _native {
     #[pymodule_export]
     use crate::namespace::Namespace;
     #[pymodule_export]
-    use crate::prefetch::{graph_import_order, Prefetch};
+    use crate::prefetch::Prefetch;
 
     use pyo3::prelude::*;
 

@@ -115,7 +115,9 @@ class Namespace(_native.Namespace):
         for root in roots:
             if not isinstance(root, str):
                 raise TypeError(f"module names must be str, not {type(root).__name__}")
-        path, suffixes = self._search_rules()
+        path = [entry for entry in self.path if isinstance(entry, str)]
+        suffixes = [(suffix, "extension") for suffix in _imp.extension_suffixes()]
+        suffixes += [(".py", "source"), (".pyc", "bytecode")]
         stdlib = _stdlib_dirs()
         root_entries = [
             entry
@@ -132,38 +134,6 @@ class Namespace(_native.Namespace):
             follow=follow,
             type_checking=type_checking,
             root_entries=root_entries,
-        )
-
-    def _search_rules(self):
-        """The namespace's path (its str entries) and the loaders' suffixes with their kinds,
-        as the static graph's resolver takes them."""
-        path = [entry for entry in self.path if isinstance(entry, str)]
-        suffixes = [(suffix, "extension") for suffix in _imp.extension_suffixes()]
-        suffixes += [(".py", "source"), (".pyc", "bytecode")]
-        return path, suffixes
-
-    def prefetch(self, *roots, files=None, keep=True):
-        """Experimental (issue 13): read ahead, on a native thread, the files an import of
-        `roots` will need, while this thread imports. `files`: module files in the order they
-        will be needed (`_native.graph_import_order(graph, roots)` of a
-        graph saved earlier); without
-        them the thread builds the graph of `roots` first. `keep=True` also keeps the pycs'
-        bytes for the loader. Returns a `Prefetch`; `close()` it (or use `with`) when the
-        import is done. See docs/performance.md, "Prefetch experiment (issue 13)"."""
-        for root in roots:
-            if not isinstance(root, str):
-                raise TypeError(f"module names must be str, not {type(root).__name__}")
-        if files is not None:
-            return _native.Prefetch.from_files([os.fspath(f) for f in files], keep=keep)
-        path, suffixes = self._search_rules()
-        return _native.Prefetch.from_graph(
-            path,
-            list(roots),
-            suffixes,
-            list(sys.builtin_module_names),
-            _frozen_names(),
-            os.getcwd(),
-            keep=keep,
         )
 
     def run_path(self, path_name, init_globals=None, run_name=None):

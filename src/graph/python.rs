@@ -41,7 +41,29 @@ pub fn build_import_graph(
     type_checking: bool,
     root_entries: Vec<String>,
 ) -> PyResult<ImportGraph> {
-    let resolver = resolver_from(path, suffixes, builtin, frozen, cwd)?;
+    let suffixes = suffixes
+        .into_iter()
+        .map(|(suffix, kind)| {
+            let kind = match kind.as_str() {
+                "extension" => FileKind::Extension,
+                "source" => FileKind::Source,
+                "bytecode" => FileKind::Bytecode,
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "unknown loader kind {other:?}"
+                    )))
+                }
+            };
+            Ok((suffix, kind))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let resolver = Resolver::new(SearchRules {
+        path,
+        suffixes,
+        builtin: builtin.into_iter().collect(),
+        frozen: frozen.into_iter().collect(),
+        cwd,
+    });
     let options = Options {
         follow,
         type_checking,
@@ -75,39 +97,6 @@ pub fn build_import_graph(
         })
     });
     Ok(ImportGraph { graph })
-}
-
-/// The resolver of a namespace's search rules, as `build_import_graph` takes them.
-pub fn resolver_from(
-    path: Vec<String>,
-    suffixes: Vec<(String, String)>,
-    builtin: Vec<String>,
-    frozen: Vec<String>,
-    cwd: String,
-) -> PyResult<Resolver> {
-    let suffixes = suffixes
-        .into_iter()
-        .map(|(suffix, kind)| {
-            let kind = match kind.as_str() {
-                "extension" => FileKind::Extension,
-                "source" => FileKind::Source,
-                "bytecode" => FileKind::Bytecode,
-                other => {
-                    return Err(PyValueError::new_err(format!(
-                        "unknown loader kind {other:?}"
-                    )))
-                }
-            };
-            Ok((suffix, kind))
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    Ok(Resolver::new(SearchRules {
-        path,
-        suffixes,
-        builtin: builtin.into_iter().collect(),
-        frozen: frozen.into_iter().collect(),
-        cwd,
-    }))
 }
 
 /// A static import graph: the modules a set of roots imports, read from their files.
@@ -275,6 +264,18 @@ impl ImportGraph {
     fn upstream(&self, name: &str, skip: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
         let keep = self.keep(skip)?;
         Ok(self.names(self.graph.upstream(self.index(name)?, keep)))
+    }
+
+    /// The files an import of `roots` reads, in the order it first needs them (depth first,
+    /// parents first, imports in line order; deferred, `TYPE_CHECKING` and lazy imports left
+    /// out): what `importspace.Prefetch` takes.
+    #[pyo3(signature = (*roots))]
+    fn import_files(&self, roots: Vec<String>) -> PyResult<Vec<String>> {
+        let roots = roots
+            .iter()
+            .map(|root| self.index(root))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(self.graph.import_files(&roots))
     }
 
     /// Every module whose import imports `name`.

@@ -166,9 +166,6 @@ pub(crate) struct SourceRead<'py> {
     write_header: Option<Vec<u8>>,
     /// The pyc the load wrote.
     written: Option<WrittenPyc>,
-    /// The pyc's bytes as a prefetch read them ahead (`prefetch::take`), read instead of the
-    /// disk.
-    prefetched: Option<Vec<u8>>,
 }
 
 /// A pyc a load wrote: the file's device and inode, and its bytes.
@@ -262,14 +259,7 @@ pub(crate) fn source_get_code<'py>(
         }
         return Ok(hit.code);
     }
-    let mut read = SourceRead {
-        prefetched: validation
-            .bytecode_path
-            .as_deref()
-            .zip(validation.pyc.as_ref())
-            .and_then(|(path, stamp)| crate::prefetch::take(path, stamp)),
-        ..SourceRead::default()
-    };
+    let mut read = SourceRead::default();
     let code = load_source(
         py,
         name,
@@ -366,11 +356,7 @@ pub(crate) fn load_source<'py>(
     let mut stale_hash: Option<(Option<Vec<u8>>, bool)> = None;
     if let (Some(bytecode_path), Some(st)) = (bytecode_path, stat) {
         source_mtime = Some((st.mtime_int, st.size));
-        let data = match read.prefetched.take() {
-            Some(data) => Ok(data),
-            None => py.detach(|| fsio::read_whole(bytecode_path)),
-        };
-        if let Ok(data) = data {
+        if let Ok(data) = py.detach(|| fsio::read_whole(bytecode_path)) {
             let data = &*read.pyc.insert(data);
             if let Ok(kind) = pyc::classify(data, &rt.magic) {
                 let valid = match kind {
@@ -463,10 +449,7 @@ pub(crate) fn sourceless_get_code<'py>(
     if let Some(hit) = codecache::serve(py, kind, path, &validation, seen_at) {
         return Ok(hit.code);
     }
-    let data = match crate::prefetch::take(path, &stamp) {
-        Some(data) => data,
-        None => fsio::read(py, path)?,
-    };
+    let data = fsio::read(py, path)?;
     let code = load_sourceless(py, name, path, &data)?;
     let made = codecache::Made::new(validation, seen_at).read(path, &stamp, data.len(), || data);
     Ok(codecache::remember(py, kind, path, code, made))
