@@ -14,6 +14,7 @@ pub mod graph;
 mod import;
 mod locks;
 mod namespace;
+mod prefetch;
 mod runtime;
 pub mod version;
 
@@ -41,6 +42,8 @@ mod _native {
     use crate::import::{Importer, NamespaceClosedError};
     #[pymodule_export]
     use crate::namespace::Namespace;
+    #[pymodule_export]
+    use crate::prefetch::Prefetch;
 
     use pyo3::prelude::*;
 

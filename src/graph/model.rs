@@ -130,6 +130,49 @@ impl Graph {
         })
     }
 
+    /// The files of the modules an import of `roots` runs, in the order it first reads them:
+    /// depth first from each root, a module's parent packages before it, its imports in line
+    /// order. Imports that do not run with the module body (deferred, `TYPE_CHECKING`, lazy)
+    /// are left out; optional and conditional ones are kept, as they usually run. Only source,
+    /// pyc and extension modules have a file here.
+    pub fn import_files(&self, roots: &[usize]) -> Vec<String> {
+        let skip = [Context::DEFERRED, Context::TYPE_CHECKING, Context::LAZY];
+        let mut imports: Vec<Vec<(u32, usize)>> = vec![Vec::new(); self.len()];
+        for edge in &self.edges {
+            if !skip.iter().any(|flag| edge.context.contains(*flag)) {
+                imports[edge.importer].push((edge.line, edge.imported));
+            }
+        }
+        for list in &mut imports {
+            list.sort_unstable();
+        }
+        let mut seen = vec![false; self.len()];
+        let mut files = Vec::new();
+        // Depth first with an explicit stack: a module is taken when it is popped unseen, and
+        // its imports are pushed in reverse so the first one is taken next.
+        let mut stack: Vec<usize> = roots.iter().rev().copied().collect();
+        while let Some(index) = stack.pop() {
+            if seen[index] {
+                continue;
+            }
+            if let Some(parent) = self.parent_of(index).filter(|p| !seen[*p]) {
+                stack.push(index);
+                stack.push(parent);
+                continue;
+            }
+            seen[index] = true;
+            let module = &self.modules[index];
+            if matches!(
+                module.kind,
+                ModuleKind::Source | ModuleKind::Bytecode | ModuleKind::Extension
+            ) {
+                files.extend(module.file.clone());
+            }
+            stack.extend(imports[index].iter().rev().map(|(_, m)| *m));
+        }
+        files
+    }
+
     /// Every module whose import imports `index`, in breadth-first order.
     pub fn downstream(&self, index: usize, keep: impl Fn(&Edge) -> bool) -> Vec<usize> {
         let children: Vec<Vec<usize>> = {

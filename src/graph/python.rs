@@ -266,6 +266,18 @@ impl ImportGraph {
         Ok(self.names(self.graph.upstream(self.index(name)?, keep)))
     }
 
+    /// The files an import of `roots` reads, in the order it first needs them (depth first,
+    /// parents first, imports in line order; deferred, `TYPE_CHECKING` and lazy imports left
+    /// out): what `importspace.Prefetch` takes.
+    #[pyo3(signature = (*roots))]
+    fn import_files(&self, roots: Vec<String>) -> PyResult<Vec<String>> {
+        let roots = roots
+            .iter()
+            .map(|root| self.index(root))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(self.graph.import_files(&roots))
+    }
+
     /// Every module whose import imports `name`.
     #[pyo3(signature = (name, *, skip = None))]
     fn downstream(&self, name: &str, skip: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {

@@ -17,7 +17,7 @@ use crate::errors::import_error;
 use crate::fsio;
 use crate::import::extension::overlay::host_import;
 use crate::runtime::runtime;
-pub use code::bytecode_path_for;
+pub use code::{bytecode_path_for, cache_settings};
 use code::{decode_source, source_get_code, source_to_code, sourceless_get_code};
 
 /// Which loader a `FileFinder` builds for a suffix (`_get_supported_file_loaders`, or the
