@@ -67,7 +67,7 @@ help:
 	@echo "make build    PY=$(PY)  maturin develop --release (with the test-hooks feature) into that venv"
 	@echo "make test     PY=$(PY)  build, cargo test, pytest"
 	@echo "make test-all           make test for every available version of: $(SUPPORTED)"
-	@echo "make bench    PY=$(PY)  build, then benches/run.py: every corpus of issue 5, ratios to"
+	@echo "make bench    PY=$(PY)  build, then benches/run.py: the corpora of issues 5 and 14, ratios to"
 	@echo "                        CPython; bench-results.json and bench-results.png (matplotlib is"
 	@echo "                        installed into the venv; args: BENCH_ARGS=\"--quick\")"
 	@echo "                        then benches/graph_speed.py: the import graph against grimp and"
@@ -126,7 +126,8 @@ test-all:
 	[ -z "$$failed" ]
 
 # matplotlib only draws the charts: if it cannot be installed, the scripts skip them and say so.
-# run.py itself installs corpus 4's pinned PyPI packages into .cache/bench-packages/<version>;
+# run.py itself installs corpus 4's pinned PyPI packages into .cache/bench-packages/<version>,
+# and corpora 4b and 8's (the real-world corpus's pins) into .cache/bench-packages/<version>-realworld;
 # graph_speed.py (the static import graph against grimp and `ruff analyze graph`) installs those
 # two tools and its package trees, pinned, into .cache/graphbench/<version>.
 bench: build

@@ -57,7 +57,11 @@ def _cell(data, entry, contender):
 def _loaded_notes(data):
     """What the namespaces loaded in the cold corpora beyond their own copies."""
     out = []
-    for case, label in (("stdlib", "corpus 3"), ("thirdparty", "corpus 4")):
+    for case, label in (
+        ("stdlib", "corpus 3"),
+        ("thirdparty", "corpus 4"),
+        ("realworld", "corpus 4b"),
+    ):
         details = data.get("details", {}).get(case, {})
         for contender, detail in details.items():
             if contender == "cpython":
@@ -77,6 +81,41 @@ def _loaded_notes(data):
     return out
 
 
+def _slowest_names(data, case="realworld", label="corpus 4b", count=10):
+    """The names of a cold case that took cpython longest (each name's own time, in import
+    order: what it added to the names before it), with importspace's time and ratio."""
+    names = data.get("cases", {}).get(case, {}).get("options", {}).get("names")
+    samples = data.get("samples", {}).get(case, {})
+    if not names or "cpython" not in samples:
+        return []
+    names = names.split(",")
+
+    def medians(contender):
+        runs = [
+            r["names_ms"]
+            for r in samples.get(contender, ())
+            if len(r.get("names_ms", ())) == len(names)
+        ]
+        return [sorted(col)[len(col) // 2] for col in zip(*runs)] if runs else None
+
+    cpython, mine = medians("cpython"), medians("importspace")
+    if cpython is None:
+        return []
+    order = sorted(range(len(names)), key=lambda i: -cpython[i])[:count]
+    parts = []
+    for i in order:
+        text = f"{names[i]} {cpython[i]:.1f}"
+        if mine:
+            text += f"/{mine[i]:.1f} ({mine[i] / cpython[i]:.2f}x)"
+        parts.append(text)
+    what = "cpython/importspace ms (ratio)" if mine else "cpython ms"
+    return [
+        f"{label}, the {len(order)} names that took cpython longest, each name's own time in "
+        f"import order (what it added to the names before it, garbage collection passes "
+        f"included where they fell), {what}: " + ", ".join(parts)
+    ]
+
+
 def markdown(data, contenders):
     """The result table (one row per measured figure) and its footnotes, as markdown."""
     meta = data["meta"]
@@ -87,8 +126,9 @@ def markdown(data, contenders):
         + (f", load {load[0]:.1f} at start" if load else "")
         + f"); workers run with `{' '.join(meta['worker_flags'])}`; tree of "
         f"{meta['tree_modules']:,} modules, slice of {meta['slice_modules']}; median of "
-        f"{meta['runs']} processes; (ratio) = contender / cpython, lower is better; target: "
-        "issue 5's, for importspace. Rows are numbered by corpus.",
+        f"{meta['runs']} processes (corpus 8: {meta.get('cli_runs', '-')} rounds of whole "
+        "processes); (ratio) = contender / cpython, lower is better; target: issue 5's and "
+        "14's, for importspace. Rows are numbered by corpus.",
         "",
         "| case | " + " | ".join(contenders) + " | target |",
         "|---|" + "---:|" * len(contenders) + "---|",
@@ -108,6 +148,7 @@ def markdown(data, contenders):
         for contender, why in by_contender.items()
     ]
     footnotes += _loaded_notes(data)
+    footnotes += _slowest_names(data)
     footnotes += [f"note: {note}" for note in data["notes"]]
     if footnotes:
         out.append("")

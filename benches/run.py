@@ -2,11 +2,12 @@
 
     python benches/run.py [--runs N] [--quick] [--json OUT.json] [--chart OUT.png] [--strict]
                           [--contenders cpython,floor,vendor,importspace] [--cases warm,...]
-                          [--cached-n N] [--tree DIR] [--shape P,S,M]
+                          [--cached-n N] [--cli-runs N] [--tree DIR] [--shape P,S,M]
 
 Every measurement runs in a fresh subprocess of this same interpreter (benches/worker.py), started
 with ``-I -S`` for every contender alike; each figure is the median over --runs processes
-(default 5, --quick 3), and the ratio is contender / cpython, so lower is better.
+(default 5, --quick 3), and the ratio is contender / cpython, so lower is better. Corpus 8 times
+whole command-line processes instead (no worker), median of --cli-runs rounds (10, --quick 5).
 
 Contenders:
 * cpython:     CPython's own import;
@@ -31,6 +32,33 @@ Cases (the harness case ids, for --cases):
 * thirdparty:  corpus 4, real PyPI packages (PACKAGES, pinned) installed at bench time into
                .cache/bench-packages/<python version>, PACKAGE_IMPORTS imported cold, pycs
                present. Reported unavailable (not a failure) when the install fails (no network);
+* realworld:   corpus 4b (issue 14), a larger corpus 4 from the real-world corpus: the
+               distributions of REALWORLD (43 of tests/realworld/corpus.py's, compiled ones
+               included: pydantic-core, pyyaml, markupsafe, charset-normalizer, multidict,
+               yarl, propcache, frozenlist, wrapt, rpds-py, cffi, cryptography) at the versions
+               that tests/realworld/pins/cp3X.txt pins for this interpreter, installed at bench
+               time with their dependencies (pip resolves them with those pins as constraints;
+               one installed at a version not pinned there makes the corpus unavailable) into
+               .cache/bench-packages/<python version>-realworld, with a marker for a complete
+               install; unavailable without a network, like corpus 4. Their names imported
+               cold, pycs present, like corpus 4; the report also lists the names that took
+               cpython longest (each name's own time, in import order);
+* realkth:     corpus 6b (issue 14), the k-th namespace on real packages: REALWORLD_NAMESPACES
+               (10) namespaces kept alive in one process, each importing the names of corpus
+               4b's distributions that load in every namespace (not those whose extension
+               modules use single-phase init, or fall back to pure Python in a later namespace:
+               see REALWORLD), each with the interpreter's sys.path behind the packages (so each
+               runs its own copy of the standard library modules they need); first, k-th
+               (median of the 2nd to the 10th), k-th / first, and each as a ratio to cpython's
+               own import of the same names in a fresh process. A later namespace that loads
+               other modules than the first is an error;
+* cli:         corpus 8 (issue 14), process start to the first line of output, and to the exit,
+               of the command-line tools of CLI_TOOLS (pip, pytest, pygmentize, uvicorn, from
+               corpus 4b's install): ``python -m TOOL ARGS`` against ``python -m importspace run
+               -m TOOL ARGS``, whole processes of this interpreter with its defaults (site on,
+               PYTHONPATH the install folder then the importspace package's, no other PYTHON*
+               variable, an empty working folder); a warm-up of each first, then rounds in which
+               every tool runs once per contender, the contenders' order alternating;
 * cached:      corpus 5, one statement on an already loaded module, ns each: `import a.b.c`,
                `from a.b import c`, `import a`, and import_module(name) (cpython:
                importlib.import_module); plus creating an empty namespace;
@@ -42,7 +70,7 @@ Cases (the harness case ids, for --cases):
 * memory:      corpus 7, RSS and tracemalloc growth per empty namespace, and tracemalloc growth
                of one namespace importing the whole tree (cpython: the process's own import).
 
-vendor cannot import corpora 3 and 4 (C code that imports through PyImport_Import reads the
+vendor cannot import corpora 3, 4 and 4b (C code that imports through PyImport_Import reads the
 global sys.modules; see "Known limits" in vendor-importlib/vendor_importlib.py): one probe
 process per corpus checks, and vendor is reported n/a there with the probe's error when it
 fails. Otherwise a failure of cpython, floor or vendor is an error (exit status 1). importspace
@@ -124,14 +152,90 @@ PACKAGE_IMPORTS = (
 PACKAGES_DIR = os.path.join(REPO, ".cache", "bench-packages", platform.python_version())
 PACKAGES_MARKER = ".bench-packages-complete"
 
+# Corpus 4b: distributions of the real-world corpus (tests/realworld/corpus.py), at the versions
+# pinned for this interpreter in tests/realworld/pins/cp3X.txt, installed at bench time into
+# REALWORLD_DIR with their dependencies (resolved by pip under those pins as constraints). Per
+# distribution: the names imported, in this order, and whether it loads in every namespace of a
+# process (the k-th namespace case, 6b). Those that do not: charset-normalizer (compiled with
+# mypyc, single-phase init: a second namespace is refused it, and requests with it), pyyaml
+# (_yaml, single-phase: a later namespace's yaml would fall back to pure Python, another
+# workload), and propcache, frozenlist and yarl (one extension each that a later namespace is
+# refused; their fallback to pure Python is another workload again). Packages of the corpus
+# left out: those that do not import in a namespace, or only partly (docs/realworld.md); the
+# very large ones (scipy, pandas, litellm, awscli: one of them would be most of the corpus); and
+# numpy: it imports in a namespace on its own, but not after a module that imports `opcode`
+# (typing_extensions, through inspect and dis): its circular `import numpy._core.multiarray as
+# ma` then fails with "cannot import name '_core' from partially initialized module 'numpy'".
+REALWORLD = (
+    ("typing-extensions", ("typing_extensions",), True),
+    ("six", ("six",), True),
+    ("certifi", ("certifi",), True),
+    ("idna", ("idna",), True),
+    ("urllib3", ("urllib3",), True),
+    ("charset-normalizer", ("charset_normalizer",), False),
+    ("requests", ("requests",), False),
+    ("packaging", ("packaging.version", "packaging.specifiers", "packaging.requirements"), True),
+    ("attrs", ("attrs",), True),
+    ("python-dateutil", ("dateutil.parser", "dateutil.tz"), True),
+    ("pyyaml", ("yaml",), False),
+    ("markupsafe", ("markupsafe",), True),
+    ("jinja2", ("jinja2",), True),
+    ("click", ("click",), True),
+    ("pygments", ("pygments", "pygments.lexers.python", "pygments.formatters.html"), True),
+    ("mdurl", ("mdurl",), True),
+    ("markdown-it-py", ("markdown_it",), True),
+    ("rich", ("rich.console", "rich.table", "rich.progress"), True),
+    ("annotated-types", ("annotated_types",), True),
+    ("pydantic-core", ("pydantic_core",), True),
+    ("typing-inspection", ("typing_inspection.introspection",), True),
+    ("pydantic", ("pydantic", "pydantic.main"), True),
+    ("multidict", ("multidict",), True),
+    ("propcache", ("propcache",), False),
+    ("yarl", ("yarl",), False),
+    ("frozenlist", ("frozenlist",), False),
+    ("sniffio", ("sniffio",), True),
+    ("h11", ("h11",), True),
+    ("anyio", ("anyio",), True),
+    ("httpcore", ("httpcore",), True),
+    ("httpx", ("httpx",), True),
+    ("jmespath", ("jmespath",), True),
+    ("platformdirs", ("platformdirs",), True),
+    ("filelock", ("filelock",), True),
+    ("wrapt", ("wrapt",), True),
+    ("pyparsing", ("pyparsing",), True),
+    ("rpds-py", ("rpds",), True),
+    ("referencing", ("referencing",), True),
+    ("jsonschema-specifications", ("jsonschema_specifications",), True),
+    ("jsonschema", ("jsonschema",), True),
+    ("pycparser", ("pycparser",), True),
+    ("cffi", ("cffi",), True),
+    ("cryptography", ("cryptography.fernet", "cryptography.x509"), True),
+)
+# Corpus 8: command-line tools of the real-world corpus, run as `python -m MODULE ARGS` and as
+# `python -m importspace run -m MODULE ARGS`: (label, distribution, module, args).
+CLI_TOOLS = (
+    ("pip --version", "pip", "pip", ("--version",)),
+    ("pytest --version", "pytest", "pytest", ("--version",)),
+    ("pygmentize -V", "pygments", "pygments", ("-V",)),
+    ("uvicorn --version", "uvicorn", "uvicorn", ("--version",)),
+)
+REALWORLD_PINS = os.path.join(
+    REPO, "tests", "realworld", "pins", f"cp{sys.version_info[0]}{sys.version_info[1]}.txt"
+)
+REALWORLD_DIR = os.path.join(
+    REPO, ".cache", "bench-packages", platform.python_version() + "-realworld"
+)
+# How many namespaces case 6b keeps alive in one process.
+REALWORLD_NAMESPACES = 10
+
 # The many-namespaces case: how many namespaces in one process.
 NAMESPACE_COUNTS = (1, 10, 50)
 
 FLOOR_NA = (
-    "floor: n/a for corpora 3 and 4, whose modules import each other in cycles (a body runs while "
-    "another is half executed) and include extension and built-in modules: executing them in "
-    "dependency order without an import function is not possible, and with one it would be an "
-    "importer, not a floor."
+    "floor: n/a for corpora 3, 4 and 4b, whose modules import each other in cycles (a body runs "
+    "while another is half executed) and include extension and built-in modules: executing them "
+    "in dependency order without an import function is not possible, and with one it would be "
+    "an importer, not a floor."
 )
 VENDOR_NA = (
     "a documented limit of the baseline: C code importing through PyImport_Import reads the "
@@ -155,7 +259,7 @@ class Row:
     kind: "ratio" (a cost; ratio to cpython's value of ``base``, default the same case and key),
     "value" (no cpython counterpart), "self" (the contender's own ratio, shown as such), or
     "count". target: ("ratio", x) (importspace's ratio to cpython at most x) or ("value", x)
-    (importspace's value at most x), from issue 5.
+    (importspace's value at most x), from issues 5 and 14.
     """
 
     def __init__(self, case, key, label, unit, kind, target=None, base=None, only=None):
@@ -173,9 +277,13 @@ class Row:
         return f"{self.case}.{self.key}"
 
 
-def rows(tree_modules, slice_modules):
-    """Every row of the report, in order; labels start with the corpus number of issue 5."""
+def rows(tree_modules, slice_modules, realworld):
+    """Every row of the report, in order; labels start with the corpus number of issue 5 (4b,
+    6b and 8: issue 14's). ``realworld``: the counts of corpus 4b (names, distributions) and
+    6b's (names, distributions)."""
     tree = f"{tree_modules:,}"
+    (cold_names, cold_dists), (kth_names, kth_dists) = realworld
+    kth = f"6b: {REALWORLD_NAMESPACES} namespaces x {kth_dists} real-world packages"
     ns = ("vendor", "importspace")
     # fmt: off
     out = [
@@ -189,9 +297,13 @@ def rows(tree_modules, slice_modules):
         Row("stdlib", "preloaded", "3: modules loaded before timing", "modules", "count"),
         Row("thirdparty", "import_ms",
             f"4: import {len(PACKAGE_IMPORTS)} modules of {len(PACKAGES)} PyPI packages cold",
-            "ms", "ratio"),
+            "ms", "ratio", target=("ratio", 0.8)),
         Row("thirdparty", "loaded", "4: modules loaded while timing", "modules", "count"),
         Row("thirdparty", "preloaded", "4: modules loaded before timing", "modules", "count"),
+        Row("realworld", "import_ms",
+            f"4b: import {cold_names} modules of {cold_dists} real-world packages cold", "ms",
+            "ratio", target=("ratio", 0.8)),
+        Row("realworld", "loaded", "4b: modules loaded while timing", "modules", "count"),
         Row("cached", "loop_import_abc_ns", "5: `import a.b.c`, cached", "ns", "ratio",
             target=("ratio", 0.8)),
         Row("cached", "loop_from_import_ns", "5: `from a.b import c`, cached", "ns", "ratio",
@@ -219,6 +331,14 @@ def rows(tree_modules, slice_modules):
                 target=("value", 0.5)),
         ]
     out += [
+        Row("realkth", "first_ms", f"{kth}: first (cpython: own import)", "ms", "ratio"),
+        Row("realkth", "kth_ms", f"{kth}: k-th (median of 2nd-{REALWORLD_NAMESPACES}th)", "ms",
+            "ratio", target=("ratio", 0.35), base=("realkth", "first_ms")),
+        Row("realkth", "kth_over_first", f"{kth}: k-th / first", "x", "self"),
+        Row("realkth", "modules", f"6b: modules each namespace loads ({kth_names} imported)",
+            "modules", "count"),
+    ]
+    out += [
         Row("memory", "empty_rss_kib", "7: empty namespace, RSS each", "KiB", "value"),
         Row("memory", "empty_traced_kib", "7: empty namespace, tracemalloc each", "KiB",
             "value"),
@@ -226,6 +346,12 @@ def rows(tree_modules, slice_modules):
         Row("memory", "tree_traced_mib", f"7: tracemalloc growth, (namespace +) {tree} modules",
             "MiB", "ratio"),
     ]
+    for label, _dist, module, _args in CLI_TOOLS:
+        out += [
+            Row("cli", f"{module}_first_ms", f"8: `{label}`, start to first line", "ms",
+                "ratio", target=("ratio", 1.0)),
+            Row("cli", f"{module}_exit_ms", f"8: `{label}`, whole process", "ms", "ratio"),
+        ]
     # fmt: on
     return out
 
@@ -316,6 +442,114 @@ def install_packages():
     return PACKAGES_DIR, None
 
 
+def normalize(name):
+    """A distribution name as PEP 503 compares them."""
+    return "-".join(name.replace("_", "-").replace(".", "-").split("-")).lower()
+
+
+def read_pins(path):
+    """``{normalized name: "name==version"}`` from a pins file of the real-world corpus."""
+    pins = {}
+    with open(path) as f:
+        for line in f:
+            body = line.partition("#")[0].strip()
+            if body:
+                name, _, version = body.partition("==")
+                pins[normalize(name)] = f"{name.strip()}=={version.strip()}"
+    return pins
+
+
+def realworld_plan():
+    """``(requirements, dropped)``: the pins of REALWORLD's and CLI_TOOLS' distributions for
+    this interpreter, and the distributions its pins file does not hold (left out)."""
+    try:
+        pins = read_pins(REALWORLD_PINS)
+    except OSError:
+        pins = {}
+    wanted = [dist for dist, _names, _kth in REALWORLD]
+    wanted += [dist for _label, dist, _module, _args in CLI_TOOLS if dist not in wanted]
+    requirements = [pins[normalize(d)] for d in wanted if normalize(d) in pins]
+    dropped = [d for d in wanted if normalize(d) not in pins]
+    return requirements, dropped
+
+
+def installed_distributions(folder):
+    """``{normalized name: version}`` of the distributions pip installed into ``folder``."""
+    found = {}
+    for entry in os.listdir(folder):
+        if entry.endswith(".dist-info"):
+            name, _, version = entry[: -len(".dist-info")].partition("-")
+            found[normalize(name)] = version
+    return found
+
+
+def install_realworld():
+    """Install corpus 4b's and 8's distributions into REALWORLD_DIR, their dependencies resolved
+    by pip with the real-world pins as constraints (so every installed distribution is pinned),
+    unless a complete install of the same requirements and pins is there.
+
+    Returns ``(folder, notes, None)`` or ``(None, notes, why)`` when pip fails (no network).
+    The marker holds the requirements and the pins file's lines: a different pin reinstalls.
+    """
+    requirements, dropped = realworld_plan()
+    notes = [
+        f"4b/8: {d} is not in {os.path.relpath(REALWORLD_PINS, REPO)}: left out" for d in dropped
+    ]
+    if not requirements:
+        return None, notes, f"no pins for this interpreter ({REALWORLD_PINS})"
+    with open(REALWORLD_PINS) as f:
+        pins_text = f.read()
+    stamp = "\n".join(requirements) + "\n--- pins\n" + pins_text
+    marker = os.path.join(REALWORLD_DIR, PACKAGES_MARKER)
+    try:
+        with open(marker) as f:
+            if f.read() == stamp:
+                return REALWORLD_DIR, notes, None
+    except OSError:
+        pass
+    print(f"installing {len(requirements)} distributions into {REALWORLD_DIR}", file=sys.stderr)
+    partial = f"{REALWORLD_DIR}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    command = [sys.executable, "-m", "pip", "install", "-q", "--only-binary=:all:",
+               "--disable-pip-version-check", "--retries", "1", "--timeout", "20",
+               "--target", partial, "-c", REALWORLD_PINS, *requirements]  # fmt: skip
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(partial, ignore_errors=True)
+        return None, notes, "pip install timed out"
+    if proc.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+        return None, notes, "pip install failed: " + (lines[-1] if lines else "no output")
+    pins = read_pins(REALWORLD_PINS)
+    unpinned = [
+        f"{name}=={version}"
+        for name, version in installed_distributions(partial).items()
+        if pins.get(name, "").partition("==")[2] != version
+    ]
+    if unpinned:
+        shutil.rmtree(partial, ignore_errors=True)
+        return None, notes, "pip installed distributions not pinned: " + ", ".join(unpinned)
+    with open(os.path.join(partial, PACKAGES_MARKER), "w") as f:
+        f.write(stamp)
+    shutil.rmtree(REALWORLD_DIR, ignore_errors=True)
+    os.rename(partial, REALWORLD_DIR)
+    return REALWORLD_DIR, notes, None
+
+
+def realworld_names(folder, kth_only=False):
+    """The names corpus 4b imports (6b: only those of distributions that load in every
+    namespace), for the distributions installed in ``folder``."""
+    installed = installed_distributions(folder)
+    return [
+        name
+        for dist, names, kth in REALWORLD
+        if normalize(dist) in installed and (kth or not kth_only)
+        for name in names
+    ]
+
+
 def machine_info(args, tree_modules, slice_modules):
     try:
         usable = len(os.sched_getaffinity(0))
@@ -342,6 +576,14 @@ def machine_info(args, tree_modules, slice_modules):
         "stdlib_names": list(STDLIB_NAMES),
         "packages": [f"{name}=={version}" for name, version in PACKAGES + DEPENDENCIES],
         "package_imports": list(PACKAGE_IMPORTS),
+        "realworld_pins": os.path.relpath(REALWORLD_PINS, REPO),
+        "realworld_packages": realworld_plan()[0],
+        "realworld_namespaces": REALWORLD_NAMESPACES,
+        "cli_runs": args.cli_runs,
+        "cli_tools": [
+            {"label": label, "module": module, "args": list(tool_args)}
+            for label, _dist, module, tool_args in CLI_TOOLS
+        ],
     }
 
 
@@ -416,6 +658,89 @@ class Bench:
             print(f"  {contender}: n/a for {case.id} ({exc})", file=sys.stderr)
 
 
+def cli_command(contender, module, tool_args):
+    """The command line of corpus 8 for a contender: python's own ``-m`` or importspace's
+    ``run -m``, with the interpreter's defaults (``site`` on, as a user runs a tool)."""
+    if contender == "cpython":
+        return [sys.executable, "-m", module, *tool_args]
+    return [sys.executable, "-m", "importspace", "run", "-m", module, *tool_args]
+
+
+def cli_once(command, env, cwd):
+    """Run ``command`` as a whole process: ``(ms to its first line of output, ms to its exit,
+    that first line)``; stderr goes into the same pipe. Raises WorkerError if it fails."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            cwd=cwd, stdin=subprocess.DEVNULL)  # fmt: skip
+    first = proc.stdout.readline()
+    t_first = time.perf_counter()
+    rest = proc.stdout.read()
+    proc.stdout.close()
+    status = proc.wait()
+    t_exit = time.perf_counter()
+    if status != 0:
+        text = (first + rest).decode(errors="replace").strip().splitlines()
+        raise WorkerError(f"{' '.join(command[1:])}: exit {status}: {text[-1] if text else ''}")
+    return (t_first - t0) * 1e3, (t_exit - t0) * 1e3, first.decode(errors="replace").strip()
+
+
+def measure_cli(bench, case, site, runs):
+    """Corpus 8: each tool of CLI_TOOLS as a whole process, cpython's ``python -m TOOL`` and
+    importspace's ``python -m importspace run -m TOOL``, one warm-up each (it writes the pycs),
+    then ``runs`` rounds; in each round every tool runs once per contender, the contenders'
+    order alternating from round to round. The processes see PYTHONPATH=SITE (then the folder
+    of the importspace package) and no other PYTHON* variable, and run in an empty folder."""
+    bench.cases[case.id] = case
+    started = time.perf_counter()
+    contenders = bench.contenders(case)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PYTHONPATH"] = os.pathsep.join([site, bench.common.get("importspace", "")]).rstrip(
+        os.pathsep
+    )
+    samples = bench.samples.setdefault(case.id, {})
+    with tempfile.TemporaryDirectory(prefix="importspace-cli-") as cwd:
+        for contender in contenders:
+            for _label, _dist, module, tool_args in CLI_TOOLS:
+                try:
+                    cli_once(cli_command(contender, module, tool_args), env, cwd)
+                except WorkerError as exc:
+                    if contender in REQUIRED:
+                        raise
+                    bench.errors[f"{case.id}/{contender}"] = str(exc)
+                    print(f"  {contender}: error ({exc})", file=sys.stderr)
+        contenders = [c for c in contenders if f"{case.id}/{c}" not in bench.errors]
+        first_lines = {}
+        for run in range(runs):
+            results = {c: {"contender": c, "case": case.id} for c in contenders}
+            for _label, _dist, module, tool_args in CLI_TOOLS:
+                order = contenders if run % 2 == 0 else contenders[::-1]
+                for contender in order:
+                    if contender not in results:
+                        continue
+                    try:
+                        first_ms, exit_ms, line = cli_once(
+                            cli_command(contender, module, tool_args), env, cwd
+                        )
+                    except WorkerError as exc:
+                        if contender in REQUIRED:
+                            raise
+                        bench.errors[f"{case.id}/{contender}"] = str(exc)
+                        print(f"  {contender}: error ({exc})", file=sys.stderr)
+                        del results[contender]
+                        contenders = [c for c in contenders if c != contender]
+                        continue
+                    results[contender][f"{module}_first_ms"] = first_ms
+                    results[contender][f"{module}_exit_ms"] = exit_ms
+                    first_lines.setdefault(module, {})[contender] = line
+            for contender, result in results.items():
+                samples.setdefault(contender, []).append(result)
+            print(f"  {case.id}: round {run + 1}/{runs} done", file=sys.stderr)
+    for module, lines in first_lines.items():
+        if len(set(lines.values())) > 1:
+            bench.notes.append(f"8: {module}'s first line differs between contenders: {lines}")
+    bench.wall_s[case.id] = time.perf_counter() - started
+
+
 def measure(args, root, tree_modules, slice_modules):
     """Runs every wanted case; returns the Bench with its samples."""
     common = {"vendor": VENDOR_DIR}
@@ -479,6 +804,33 @@ def measure(args, root, tree_modules, slice_modules):
             Case("source", "tree", all_four, order=order, bytecode=0, **tree), no_pycs_written
         )
 
+    realworld_cases = [
+        Case("realworld", "cold", three, path=""),
+        Case("realkth", "kth", ("cpython", "importspace"), path="", count=REALWORLD_NAMESPACES),
+        Case("cli", "cli", ("cpython", "importspace")),
+    ]
+    realworld_cases = [case for case in realworld_cases if bench.wanted(case.id)]
+    if realworld_cases:
+        folder, notes, why = install_realworld()
+        bench.notes += notes
+        for case in realworld_cases:
+            if not folder:
+                bench.cases[case.id] = case
+                bench.case_unavailable[case.id] = why
+                print(f"  {case.id} unavailable: {why}", file=sys.stderr)
+                continue
+            print(f"case {case.id}", file=sys.stderr)
+            if case.id == "cli":
+                measure_cli(bench, case, folder, args.cli_runs)
+                continue
+            case.options["path"] = folder
+            case.options["names"] = ",".join(realworld_names(folder, case.id == "realkth"))
+            # A native pass writes any missing pycs and shows that the corpus imports at all.
+            bench.once("cpython", case)
+            if case.id == "realworld":
+                bench.probe("vendor", case, VENDOR_NA)
+            bench.run(case)
+
     cold = []
     if bench.wanted("stdlib"):
         cold.append(Case("stdlib", "cold", three, names=",".join(STDLIB_NAMES), path=""))
@@ -500,6 +852,22 @@ def measure(args, root, tree_modules, slice_modules):
         bench.probe("vendor", case, VENDOR_NA)
         bench.run(case)
     return bench
+
+
+def realworld_counts(bench):
+    """``((names, distributions) of corpus 4b, (names, distributions) of 6b)``: of what the
+    cases imported, else of what they would import."""
+    out = []
+    for case_id, kth_only in (("realworld", False), ("realkth", True)):
+        case = bench.cases.get(case_id)
+        names = case.options["names"].split(",") if case and case.options.get("names") else None
+        chosen = [
+            (dist, dist_names)
+            for dist, dist_names, kth in REALWORLD
+            if (kth or not kth_only) and (names is None or set(dist_names) <= set(names))
+        ]
+        out.append((sum(len(n) for _, n in chosen), len(chosen)))
+    return tuple(out)
 
 
 def summarize(bench, row_list):
@@ -560,10 +928,14 @@ def parse_args(argv):
         default=",".join(CONTENDERS),
         help="comma-separated subset of " + ",".join(CONTENDERS),
     )
-    case_ids = ["warm", "source", "stdlib", "thirdparty", "cached", "memory"]
+    case_ids = ["warm", "source", "stdlib", "thirdparty", "realworld", "realkth", "cli"]
+    case_ids += ["cached", "memory"]
     case_ids += [f"ns{n}" for n in NAMESPACE_COUNTS]
     parser.add_argument("--cases", help="comma-separated subset of " + ",".join(case_ids))
     parser.add_argument("--cached-n", type=int, help="statements per cached loop (200,000)")
+    parser.add_argument(
+        "--cli-runs", type=int, help="rounds of corpus 8's command lines (default 10, --quick 5)"
+    )
     parser.add_argument("--tree", help="generate the tree here and keep it (default: a temp dir)")
     parser.add_argument(
         "--shape",
@@ -573,6 +945,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 3 if args.quick else 5
+    if args.cli_runs is None:
+        args.cli_runs = 5 if args.quick else 10
     if args.cached_n is None:
         args.cached_n = 50_000 if args.quick else 200_000
     args.contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
@@ -609,8 +983,8 @@ def main(argv=None):
         if not args.tree:
             shutil.rmtree(root, ignore_errors=True)
 
-    results = summarize(bench, rows(tree_modules, slice_modules))
-    if "floor" in args.contenders and {"stdlib", "thirdparty"} & set(bench.cases):
+    results = summarize(bench, rows(tree_modules, slice_modules, realworld_counts(bench)))
+    if "floor" in args.contenders and {"stdlib", "thirdparty", "realworld"} & set(bench.cases):
         bench.notes.append(FLOOR_NA)
     meta["wall_s"] = time.perf_counter() - started
     meta["case_wall_s"] = bench.wall_s

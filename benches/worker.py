@@ -30,7 +30,10 @@ CASE, with the KEY=VALUE options it reads:
                process, or the floor) after importing the whole tree (root, order)
   cold         import NAMES (comma-separated) in a fresh world whose path is PATH
                (``os.pathsep``-separated, may be empty) in front of the interpreter's own
-               ``sys.path``; pycs present (names, path)
+               ``sys.path``; pycs present (names, path). Also each name's own time, in order
+  kth          COUNT namespaces kept alive in this process, each importing NAMES in a fresh world
+               whose path is PATH in front of the interpreter's ``sys.path``; cpython imports
+               NAMES once (names, path, count)
 
 Every case also reads importspace=DIR and vendor=DIR: the folders that hold the ``importspace``
 package and ``vendor_importlib.py`` (without ``site`` the worker cannot find them by itself).
@@ -462,10 +465,14 @@ def case_cold(contender, opts, result):
     host_before = set(sys.modules)
     world_before = set(modules)
     gc.collect()
-    t0 = time.perf_counter()
+    clock = time.perf_counter
+    marks = [clock()]
     for name in names:
         import_module(name)
-    result["import_ms"] = (time.perf_counter() - t0) * 1e3
+        marks.append(clock())
+    result["import_ms"] = (marks[-1] - marks[0]) * 1e3
+    # Per name, in order: what importing it added to what the names before it had loaded.
+    result["names_ms"] = [(b - a) * 1e3 for a, b in zip(marks, marks[1:])]
     host_new = [name for name in sys.modules if name not in host_before]
     if contender == "cpython":
         loaded = unique_modules(sys.modules, host_new)
@@ -485,6 +492,51 @@ def case_cold(contender, opts, result):
         "loaded": loaded,
         "shared": shared,
     }
+
+
+def case_kth(contender, opts, result):
+    """The k-th namespace on real packages: COUNT namespaces, created one after another and all
+    kept alive, each importing NAMES with PATH in front of the interpreter's ``sys.path`` (so
+    each namespace also runs its own copy of the standard library modules they need, as in the
+    cold cases). Each time covers creating the namespace, the imports, and the cyclic GC's passes
+    that fall in them. cpython: the process's own import of NAMES, once (COUNT is ignored: one
+    import world per process). Every later namespace must load the same modules as the first
+    (an extension refused to a second namespace, or a fallback it triggers, is an error)."""
+    import statistics
+
+    names = opts["names"].split(",")
+    path = [entry for entry in opts.get("path", "").split(PATHSEP) if entry] + BASE_PATH
+    count = 1 if contender == "cpython" else int(opts["count"])
+    create = load(contender, opts)
+    times, kept, first = [], [], None
+    gc.collect()
+    for _ in range(count):
+        host_before = set(sys.modules)
+        t0 = time.perf_counter()
+        import_module, modules = create(path)
+        for name in names:
+            import_module(name)
+        times.append((time.perf_counter() - t0) * 1e3)
+        if contender == "cpython":
+            loaded = {name for name in sys.modules if name not in host_before}
+        else:
+            loaded = {
+                name for name, module in modules.items() if module is not sys.modules.get(name)
+            }
+        if first is None:
+            first = loaded
+        elif loaded != first:
+            raise AssertionError(
+                f"namespace {len(times)} loaded other modules than the first: "
+                f"missing {sorted(first - loaded)[:5]}, extra {sorted(loaded - first)[:5]}"
+            )
+        kept.append(modules)
+    result["times_ms"] = times
+    result["first_ms"] = times[0]
+    result["modules"] = len(first)
+    if count > 1:
+        result["kth_ms"] = statistics.median(times[1:])
+        result["kth_over_first"] = result["kth_ms"] / result["first_ms"]
 
 
 def main(argv):
@@ -511,6 +563,8 @@ def main(argv):
         case_memory(contender, opts, result)
     elif case == "cold":
         case_cold(contender, opts, result)
+    elif case == "kth":
+        case_kth(contender, opts, result)
     else:
         raise SystemExit(f"unknown case {case!r}")
     check_isolation(contender)
