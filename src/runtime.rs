@@ -120,8 +120,25 @@ pub fn host_import_unhidden<'py>(
             std::ptr::null_mut(),
             0,
         );
-        Bound::from_owned_ptr_or_err(py, top)?;
-        Bound::from_owned_ptr_or_err(py, ffi::PyImport_GetModule(name.as_ptr()))
+        let top = Bound::from_owned_ptr_or_err(py, top)?;
+        if let Some(module) =
+            Bound::from_owned_ptr_or_opt(py, ffi::PyImport_GetModule(name.as_ptr()))
+        {
+            return Ok(module);
+        }
+        if let Some(err) = PyErr::take(py) {
+            return Err(err);
+        }
+        // The import succeeded but `sys.modules` no longer has the name: the module came from
+        // a namespace's entry shown there for a C caller (`overlay::show_for_c_caller`), which
+        // a later `__import__` of that namespace, run by the module bodies this import
+        // executed, has put back. The import's own result still is the module (for a dotted
+        // name, its top package, whose attributes lead to it).
+        let mut module = top;
+        for part in name.to_str()?.split('.').skip(1) {
+            module = module.getattr(part)?;
+        }
+        Ok(module)
     }
 }
 

@@ -17,11 +17,15 @@ from __future__ import annotations
 import ast
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import run_in_namespace, run_native, write_tree
 from difftools import assert_same
+
+import importspace
 
 STDLIB = Path(os.__file__).parent
 TEST_IMPORT = STDLIB / "test" / "test_import"
@@ -178,3 +182,37 @@ def test_cases_are_found():
     scenarios = _scenarios()
     assert "CircularImportTests.test_direct" in scenarios
     assert len(scenarios["CircularImportTests.test_crossreference1"]) == 2
+
+
+def test_circular_import_as_after_the_namespace_imported_opcode(tmp_path):
+    """`import a.b.c as d` during a circular import reads the interpreter's opcode numbers the
+    first time it needs them, with the host's import system. In a fresh process whose host has
+    no `opcode` but whose namespace has its own (numpy after typing_extensions), that host
+    import must still give them, else the chain is not bound early and the import fails."""
+    write_tree(
+        tmp_path,
+        {
+            "p/__init__.py": "from . import sub\n",
+            "p/sub/__init__.py": "from . import m\n",
+            "p/sub/m.py": "import p.sub.x as y\n",
+            "p/sub/x.py": "",
+        },
+    )
+    body = "import opcode\nimport p\nprint(p.sub.m.y.__name__)\n"
+    native = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+         + body],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    in_namespace = subprocess.run(
+        [sys.executable, "-I", "-S", "-c",
+         f"import sys; sys.path[:0] = [{str(Path(importspace.__file__).parents[1])!r}]\n"
+         "import importspace\n"
+         f"ns = importspace.Namespace([{str(tmp_path)!r}, *sys.path])\n"
+         "assert 'opcode' not in sys.modules\n"
+         "ns.import_module('opcode')\n"
+         "print(ns.import_module('p').sub.m.y.__name__)\n"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert native.stdout == "p.sub.x\n", native.stderr
+    assert in_namespace.stdout == native.stdout, in_namespace.stderr
