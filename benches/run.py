@@ -162,13 +162,12 @@ PACKAGES_MARKER = ".bench-packages-complete"
 # workload), and propcache, frozenlist and yarl (one extension each that a later namespace is
 # refused; their fallback to pure Python is another workload again). Packages of the corpus
 # left out: those that do not import in a namespace, or only partly (docs/realworld.md); the
-# very large ones (scipy, pandas, litellm, awscli: one of them would be most of the corpus); and
-# numpy: it imports in a namespace on its own, but not after a module that imports `opcode`
-# (typing_extensions, through inspect and dis): its circular `import numpy._core.multiarray as
-# ma` then fails with "cannot import name '_core' from partially initialized module 'numpy'".
+# very large ones (scipy, pandas, litellm, awscli: one of them would be most of the corpus).
+# numpy is in 4b but not in 6b: its `_multiarray_umath` is initialised once per process.
 REALWORLD = (
     ("typing-extensions", ("typing_extensions",), True),
     ("six", ("six",), True),
+    ("numpy", ("numpy",), False),
     ("certifi", ("certifi",), True),
     ("idna", ("idna",), True),
     ("urllib3", ("urllib3",), True),
