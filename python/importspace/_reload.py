@@ -475,7 +475,6 @@ class Reloader:
             self._restarted(changes, detected)
 
     def _restarted(self, changes, detected):
-        self.restarts += 1
         run = self._current
         report = (run, changes, detected, _native.code_cache_info()["hits"])
         self._report = report
@@ -491,6 +490,7 @@ class Reloader:
             except Exception:
                 _say("on_restart raised:")
                 traceback.print_exc()
+        self.restarts += 1  # counted once on_restart returned
 
     # -- foreground mode (the command line)
 

@@ -97,7 +97,8 @@ impl FileWatcher {
 
 #[pymethods]
 impl FileWatcher {
-    /// `settle`: seconds a burst of changes must stay quiet before `wait` returns it.
+    /// `settle`: seconds a burst of changes must stay quiet (counted from its newest event) before
+    /// `wait` returns it.
     #[new]
     #[pyo3(signature = (settle = 0.05))]
     fn new(settle: f64) -> PyResult<Self> {
@@ -262,20 +263,27 @@ impl FileWatcher {
             });
             match received {
                 Ok(Ok(batch)) => {
-                    let before = changes.events();
+                    // The quiet window runs from the newest relevant event's own time: the
+                    // debouncer already held it back for `DEBOUNCE`.
+                    let mut newest: Option<Instant> = None;
                     let watches = self.watches()?;
                     for event in &batch {
+                        let before = changes.events();
                         if event.need_rescan() {
                             changes.rescan();
                         } else {
                             changes.record(&watches.set, &event.kind, &event.paths);
                         }
+                        if changes.events() > before {
+                            newest = Some(newest.map_or(event.time, |t| t.max(event.time)));
+                        }
                     }
                     drop(watches);
-                    if changes.events() > before {
+                    if let Some(newest) = newest {
                         let now = Instant::now();
                         let cap = quiet_at.map_or(now + self.settle * MAX_SETTLE_WINDOWS, |q| q.1);
-                        quiet_at = Some((now + self.settle, cap));
+                        let quiet = newest + self.settle;
+                        quiet_at = Some((quiet_at.map_or(quiet, |q| q.0.max(quiet)), cap));
                     }
                 }
                 Ok(Err(errors)) => {
