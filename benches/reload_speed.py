@@ -21,6 +21,9 @@ Each is run under each contender, one after the other, with the same edits:
   second load in one process (and with `--share numpy`, so do pandas's own), so the second run
   fails, which is what `--share` is for; the table says so.
 
+Each edit changes the file's size: a timestamp pyc is checked by the source's mtime in whole
+seconds and its size, so python itself (contender a) would run the old code after a same-size
+edit within the second (importspace's reloader drops the pyc of a changed file; docs/reload.md).
 The time of each edit is from the moment the edited file is written and closed to the first
 answer with the new content; the figure is the median over `--edits` edits (default 5), after a
 start that is not timed. Between edits the bench waits 0.5 s after the answer. The packages
@@ -105,7 +108,7 @@ APPS = {
         "files": FLASK_APP,
         "program": "app.py",
         "edited": "views.py",
-        "edit": lambda n: FLASK_APP["views.py"].replace("VERSION = 0", f"VERSION = {n}"),
+        "edit": lambda n: FLASK_APP["views.py"].replace("VERSION = 0", f"VERSION = {n}  {'#' * n}"),
         "heavy": ["pandas", "pydantic"],
         "framework": ["flask"],
         "label": "Flask app importing pandas + pydantic",
@@ -114,7 +117,7 @@ APPS = {
         "files": CLI_APP,
         "program": "cli.py",
         "edited": "calc.py",
-        "edit": lambda n: f"VERSION = {n}\n",
+        "edit": lambda n: f"VERSION = {n}  {'#' * n}\n",
         "heavy": ["sympy"],
         "framework": None,
         "label": "CLI script importing sympy",
@@ -350,7 +353,7 @@ def main():
                 try:
                     times = measure(app_name, contender, args.edits, workdir, env)
                 except RuntimeError as exc:
-                    results[app_name][contender] = {"error": failure(str(exc))}
+                    results[app_name][contender] = {"error": failure(str(exc)), "detail": str(exc)}
                     continue
                 results[app_name][contender] = {
                     "times": times,

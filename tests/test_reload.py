@@ -40,7 +40,7 @@ class Reloading:
     """`python -m importspace run --reload ARGS` in `cwd`, its output in files read as it
     grows."""
 
-    def __init__(self, cwd: Path, *args: str):
+    def __init__(self, cwd: Path, *args: str, env: dict | None = None):
         self.cwd = cwd
         self.out_path, self.err_path = cwd / "stdout.txt", cwd / "stderr.txt"
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
@@ -49,7 +49,7 @@ class Reloading:
                 cwd=cwd,
                 stdout=out,
                 stderr=err,
-                env=ENV,
+                env=env or ENV,
             )
 
     @property
@@ -88,8 +88,8 @@ class Reloading:
 def reloading(tmp_path):
     started = []
 
-    def start(*args: str) -> Reloading:
-        proc = Reloading(tmp_path, *args)
+    def start(*args: str, env: dict | None = None) -> Reloading:
+        proc = Reloading(tmp_path, *args, env=env)
         started.append(proc)
         return proc
 
@@ -116,6 +116,22 @@ def test_a_change_is_picked_up(tree, reloading):
     assert app.out.endswith("cleanup 2\n")
     assert app.err.endswith("importspace: stopped\n")
     assert "Traceback" not in app.err  # Ctrl-C ends it cleanly
+
+
+def test_same_size_edits_within_a_second_with_pycs(tree, reloading):
+    # A timestamp pyc matches a same-size edit made within the same second: the reloader drops
+    # the pyc of each file it saw change, or the new run would run the old code.
+    root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
+    env = {k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    app = reloading("app.py", env=env)
+    app.wait_for("run 1")
+    assert list((root / "__pycache__").glob("helper.*.pyc"))
+    mtime = (root / "helper.py").stat().st_mtime_ns
+    for value in (2, 3, 4):
+        write(root / "helper.py", f"VALUE = {value}\n")
+        os.utime(root / "helper.py", ns=(mtime, mtime))  # as if in the same second
+        app.wait_for(f"run {value}")
+    assert app.out.count("run ") == 4
 
 
 def test_a_syntax_error_then_a_good_save(tree, reloading):

@@ -459,6 +459,7 @@ class Reloader:
         with self._restart_lock:
             if self._closing:
                 return
+            _drop_bytecode(changes)
             run = self._current
             if self._foreground:
                 self._pending = (changes, detected)
@@ -786,6 +787,19 @@ class Reloader:
             f"{what}; restarted in {ended - detected:.2f} s "
             f"({modules} modules, {cached} from the code cache)"
         )
+
+
+def _drop_bytecode(changes):
+    """Remove the pyc of each changed source file. A timestamp pyc is checked against its
+    source's mtime in whole seconds and its size, so an edit that keeps the size within the
+    second the pyc was written would run the old code again, natively as in a namespace."""
+    cache_from_source = sys.modules["_frozen_importlib_external"].cache_from_source
+    for kind, path in changes:
+        if kind != "removed" and path.endswith(".py"):
+            try:
+                os.remove(cache_from_source(path))
+            except (OSError, ValueError, NotImplementedError):
+                pass
 
 
 def _thread_code(thread):
