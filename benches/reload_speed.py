@@ -304,11 +304,17 @@ def chart(results, path):
     width = 0.8 / len(CONTENDERS)
     colors = ("#8c8c8c", "#3b73b9", "#e39c3b", "#6aa84f")
     for i, contender in enumerate(CONTENDERS):
-        values = [(results[a].get(contender) or {}).get("median", 0) for a in apps]
+        figures = [results[a].get(contender) for a in apps]
+        values = [(figure or {}).get("median", 0) for figure in figures]
         positions = [k + (i - (len(CONTENDERS) - 1) / 2) * width for k in range(len(apps))]
         ax.barh(positions, values, width, label=COLUMN[contender], color=colors[i])
-        for y, value in zip(positions, values):
-            text = f"{value * 1000:.0f} ms" if value else "n/a or fails"
+        for y, value, figure in zip(positions, values, figures):
+            if figure is None:
+                text = "n/a"
+            elif "error" in figure:
+                text = "fails (see the table)"
+            else:
+                text = f"{value * 1000:.0f} ms"
             ax.text(value, y, f" {text}", va="center", fontsize=7)
     ax.set_yticks(range(len(apps)))
     ax.set_yticklabels([APPS[a]["label"] for a in apps], fontsize=8)
