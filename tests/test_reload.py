@@ -98,14 +98,26 @@ def reloading(tmp_path):
         proc.close()
 
 
+@pytest.fixture
+def loop_app(tree, reloading):
+    """A starter: `loop_app(*options, env=None)` writes LOOP_APP and a helper.py with
+    `VALUE = 1`, runs them with `--reload`, waits for the first run; returns (root, app)."""
+
+    def start(*options: str, env: dict | None = None) -> tuple[Path, Reloading]:
+        root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
+        app = reloading(*options, "app.py", env=env)
+        app.wait_for("run 1")
+        return root, app
+
+    return start
+
+
 def write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def test_a_change_is_picked_up(tree, reloading):
-    root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
-    app = reloading("app.py")
-    app.wait_for("run 1")
+def test_a_change_is_picked_up(loop_app):
+    root, app = loop_app()
     write(root / "helper.py", "VALUE = 2\n")
     app.wait_for("run 2")
     # The old run was stopped (its finally ran) before the new one started.
@@ -118,13 +130,10 @@ def test_a_change_is_picked_up(tree, reloading):
     assert "Traceback" not in app.err  # Ctrl-C ends it cleanly
 
 
-def test_same_size_edits_within_a_second_with_pycs(tree, reloading):
+def test_same_size_edits_within_a_second_with_pycs(loop_app):
     # A timestamp pyc matches a same-size edit made within the same second: the reloader drops
     # the pyc of each file it saw change, or the new run would run the old code.
-    root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
-    env = {k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    app = reloading("app.py", env=env)
-    app.wait_for("run 1")
+    root, app = loop_app(env={k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"})
     assert list((root / "__pycache__").glob("helper.*.pyc"))
     mtime = (root / "helper.py").stat().st_mtime_ns
     for value in (2, 3, 4):
@@ -134,10 +143,8 @@ def test_same_size_edits_within_a_second_with_pycs(tree, reloading):
     assert app.out.count("run ") == 4
 
 
-def test_a_syntax_error_then_a_good_save(tree, reloading):
-    root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
-    app = reloading("app.py")
-    app.wait_for("run 1")
+def test_a_syntax_error_then_a_good_save(loop_app):
+    root, app = loop_app()
     write(root / "helper.py", "VALUE = (\n")
     app.wait_for("waiting for a change", stream="err")
     err = app.err
@@ -150,10 +157,8 @@ def test_a_syntax_error_then_a_good_save(tree, reloading):
     assert app.out == "run 1\ncleanup 1\nrun 3\n"
 
 
-def test_a_syntax_error_in_the_script_itself(tree, reloading):
-    root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
-    app = reloading("app.py")
-    app.wait_for("run 1")
+def test_a_syntax_error_in_the_script_itself(loop_app):
+    root, app = loop_app()
     write(root / "app.py", "import helper\nprint('run' helper.VALUE)\n")
     app.wait_for("waiting for a change", stream="err")
     assert "SyntaxError" in app.err
@@ -161,10 +166,8 @@ def test_a_syntax_error_in_the_script_itself(tree, reloading):
     app.wait_for("fixed 1")
 
 
-def test_a_deleted_file(tree, reloading):
-    root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
-    app = reloading("app.py")
-    app.wait_for("run 1")
+def test_a_deleted_file(loop_app):
+    root, app = loop_app()
     (root / "helper.py").unlink()
     app.wait_for("waiting for a change", stream="err")
     assert "importspace: helper.py removed; restarted in " in app.err
@@ -173,10 +176,8 @@ def test_a_deleted_file(tree, reloading):
     app.wait_for("run 4")
 
 
-def test_a_burst_of_saves_gives_one_restart(tree, reloading):
-    root = tree({"app.py": LOOP_APP, "helper.py": "VALUE = 1\n"})
-    app = reloading("--debounce", "0.3", "app.py")
-    app.wait_for("run 1")
+def test_a_burst_of_saves_gives_one_restart(loop_app):
+    root, app = loop_app("--debounce", "0.3")
     # As an editor saves: several writes, a temporary file renamed over the original.
     for value in range(2, 7):
         write(root / "helper.py", f"VALUE = {value}\n")

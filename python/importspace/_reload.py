@@ -293,7 +293,10 @@ class Reloader:
 
     `start()` runs the target in a worker thread and watches from another; `restart()` and
     `stop()` are synchronous; `run_forever()` runs it in the main thread instead (the command
-    line). Also a context manager (`start()` ... `stop()`).
+    line). Also a context manager (`start()` ... `stop()`). A reloader runs once: after
+    `stop()` it cannot be started again. `restarts` counts the restarts made (each counted once
+    `on_restart` returned); `leftover_threads` names the threads of the last stopped run that
+    could not be stopped.
     """
 
     def __init__(
@@ -466,6 +469,8 @@ class Reloader:
                 self._wakeup.set()
                 if run is not None and not self._stop_run(run):
                     _say(self._stuck_message(run) + "; exiting")
+                    if sys.stdout is not None:
+                        sys.stdout.flush()
                     os._exit(1)
                 return
             if run is not None:
