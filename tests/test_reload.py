@@ -442,16 +442,20 @@ def test_api_on_stop_callback(tree):
             "plugin_wait.py": """\
                 import threading
                 import importspace
+                READY = False
                 def serve():
+                    global READY
                     done = threading.Event()
                     importspace.on_stop(done.set)
+                    READY = True
                     done.wait()  # blocks in C: only the callback can end it
                     return "shut down"
             """
         }
     )
     reloader = Reloader("plugin_wait:serve", path=[str(root), *sys.path]).start()
-    time.sleep(0.2)
+    modules = reloader.namespace.modules
+    wait_until(lambda: getattr(modules.get("plugin_wait"), "READY", False), "on_stop")
     reloader.stop()
     assert (reloader.status, reloader.result) == (0, "shut down")
 
@@ -461,9 +465,12 @@ def test_api_a_target_that_ignores_the_stop_request(tree, capfd):
         {
             "stubborn.py": """\
                 import os, time
+                READY = False
                 def main(flag):
+                    global READY
                     while not os.path.exists(flag):
                         try:
+                            READY = True
                             time.sleep(0.01)
                         except KeyboardInterrupt:
                             pass
@@ -481,7 +488,8 @@ def test_api_a_target_that_ignores_the_stop_request(tree, capfd):
     finally:
         del sys.path[0]
     reloader.start()
-    time.sleep(0.2)
+    modules = reloader.namespace.modules
+    wait_until(lambda: getattr(modules.get("stubborn"), "READY", False), "the loop")
     with pytest.raises(StopTimeoutError, match=r"did not stop within 0.5 s"):
         reloader.restart()
     ns = reloader.namespace
