@@ -72,6 +72,9 @@ help:
 	@echo "                        installed into the venv; args: BENCH_ARGS=\"--quick\")"
 	@echo "                        then benches/graph_speed.py: the import graph against grimp and"
 	@echo "                        ruff; bench-graph.json and bench-graph.png (GRAPH_BENCH_ARGS)"
+	@echo "                        then benches/reload_speed.py: save-to-answer time of run --reload"
+	@echo "                        against a watchfiles restart; bench-reload.json and .png"
+	@echo "                        (RELOAD_BENCH_ARGS=\"--edits 3\")"
 	@echo "make conformance PY=$(PY)  build, then conformance/run.py: CPython's import suites,"
 	@echo "                        natively and in a namespace (args: CONFORMANCE_ARGS=\"--diff\")"
 	@echo "make realworld PY=$(PY)  build, then tests/realworld/run.py: the 100 most downloaded PyPI"
@@ -129,13 +132,16 @@ test-all:
 # run.py itself installs corpus 4's pinned PyPI packages into .cache/bench-packages/<version>,
 # and corpora 4b and 8's (the real-world corpus's pins) into .cache/bench-packages/<version>-realworld;
 # graph_speed.py (the static import graph against grimp and `ruff analyze graph`) installs those
-# two tools and its package trees, pinned, into .cache/graphbench/<version>.
+# two tools and its package trees, pinned, into .cache/graphbench/<version>; reload_speed.py (the
+# dev-loop reloader against watchfiles) installs Flask, pandas, pydantic, sympy and watchfiles,
+# pinned, into .cache/reloadbench/<version>.
 bench: build
 	@if [ ! -f benches/run.py ]; then echo "error: benches/run.py does not exist yet" >&2; exit 1; fi
 	@"$(VPY)" -c "import matplotlib" 2>/dev/null || "$(VPY)" -m pip install -q "$(BENCH_DEPS)" \
 		|| echo "warning: could not install matplotlib: no chart" >&2
 	"$(VPY)" benches/run.py --json bench-results.json --chart bench-results.png $(BENCH_ARGS)
 	"$(VPY)" benches/graph_speed.py --out bench-graph.json --chart bench-graph.png $(GRAPH_BENCH_ARGS)
+	"$(VPY)" benches/reload_speed.py --json bench-reload.json --chart bench-reload.png $(RELOAD_BENCH_ARGS)
 
 # CPython's own import test suites, natively and inside a namespace (see conformance/README.md).
 # Exits 0 when the runner worked, even if tests differ; CONFORMANCE_ARGS=--strict makes differences fail.

@@ -4,7 +4,8 @@
 //! - `core`: the pure-Rust pieces (names, pyc headers, paths, listings, source decoding);
 //! - `errors`, `runtime` (the host interpreter's objects), `fsio`, `locks`, `codecache`;
 //! - `import`: the import system of one namespace, one file per importlib concept;
-//! - `namespace`: the public `Namespace`.
+//! - `namespace`: the public `Namespace`;
+//! - `watch`: the file watcher of the dev-loop reloader (`importspace.Reloader`).
 
 mod codecache;
 pub mod core;
@@ -17,6 +18,7 @@ mod namespace;
 mod prefetch;
 mod runtime;
 pub mod version;
+mod watch;
 
 use pyo3::prelude::*;
 
@@ -44,6 +46,10 @@ mod _native {
     use crate::namespace::Namespace;
     #[pymodule_export]
     use crate::prefetch::Prefetch;
+    #[pymodule_export]
+    use crate::watch::interrupt::raise_in_thread;
+    #[pymodule_export]
+    use crate::watch::python::FileWatcher;
 
     use pyo3::prelude::*;
 

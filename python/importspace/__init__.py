@@ -20,6 +20,19 @@ from importspace._native import (
     set_code_cache_limits,
 )
 
+# The reloader (importspace/_reload.py) is loaded on first use: it brings `threading`, `signal`
+# and `traceback` into the host, which a plain `import importspace` does not need.
+_RELOAD_NAMES = ("Reloader", "StopTimeoutError", "on_stop")
+
+
+def __getattr__(name):
+    if name in _RELOAD_NAMES:
+        from importspace import _reload
+
+        return getattr(_reload, name)
+    raise AttributeError(f"module 'importspace' has no attribute {name!r}")
+
+
 __all__ = [
     "ExtensionFileLoader",
     "FileFinder",
@@ -29,13 +42,16 @@ __all__ = [
     "NamespaceClosedError",
     "PathFinder",
     "Prefetch",
+    "Reloader",
     "STDLIB",
     "SharedImporter",
     "SourceFileLoader",
     "SourcelessFileLoader",
+    "StopTimeoutError",
     "__version__",
     "clear_code_cache",
     "code_cache_info",
     "namespace_of",
+    "on_stop",
     "set_code_cache_limits",
 ]

@@ -1,5 +1,9 @@
 """`python -m importspace run [--path P]... [--share NAME]... (-m MODULE | SCRIPT) [ARGS...]`
 
+With `--reload [--watch PATH]... [--debounce SECONDS] [--stop-timeout SECONDS]`, the program is
+run again in a new namespace each time a file it loaded changes (importspace/_reload.py and
+docs/reload.md: what is watched, how the program is stopped, what the stderr lines say).
+
 (`python -m importspace graph ...` and `check ...` are the static import graph's commands:
 see importspace/_graph_cli.py.)
 
@@ -37,66 +41,104 @@ would: everything after SCRIPT or `-m MODULE` is handed to it untouched. What it
   reported as `python -m importspace: error: ...`, status 1.
 - Not supported: a script read from stdin (`-`), and `.pyc` scripts.
 
+The running itself is importspace/_run.py's `Program`, shared with the reloader.
+
 `main(argv)` can be called in-process: it restores `sys.argv`, adds to the host's `sys.modules`
 only what the engine always shares, and does not close the namespace (atexit handlers the code
 registered may still use it; it is freed with its last reference).
 """
 
-import os
 import signal
 import sys
-import types
 
-import importspace
+from importspace import _run
 
 USAGE = (
     "usage: python -m importspace run [--path P]... [--share NAME]... "
+    "[--reload [--watch PATH]... [--debounce SECONDS] [--stop-timeout SECONDS]] "
     "(-m MODULE | SCRIPT) [ARGS...]"
 )
 
-RUNPY_MISSING = (
-    "-m MODULE, a directory and a zip file run through runpy, which needs the standard library "
-    "on the namespace's path"
-)
+# Options that take a value: where it goes, and how it is read.
+VALUE_OPTIONS = {
+    "--path": ("paths", str),
+    "--share": ("shares", str),
+    "--watch": ("watch", str),
+    "--debounce": ("debounce", float),
+    "--stop-timeout": ("stop_timeout", float),
+}
+RELOAD_ONLY = ("--watch", "--debounce", "--stop-timeout")
 
 
 class UsageError(Exception):
     """A command line this module does not accept."""
 
 
+class Command:
+    """A parsed `run` command line."""
+
+    def __init__(self):
+        self.paths, self.shares, self.watch = [], [], []
+        self.reload = False
+        self.debounce = self.stop_timeout = None
+        self.module = self.script = None
+        self.args = []
+
+
 def parse(argv):
-    """`(paths, shares, module, script, args)` from `argv` (without the program name), or None
-    for `--help`."""
+    """A `Command` from `argv` (without the program name), or None for `--help`."""
     if argv[:1] in (["-h"], ["--help"]):
         return None
     if argv[:1] != ["run"]:
         raise UsageError("the commands are 'run', 'graph' and 'check'")
-    paths, shares = [], []
+    command = Command()
+    reload_options = []
     rest = list(argv[1:])
     while rest:
         arg = rest.pop(0)
         option, has_value, value = arg.partition("=")
         if arg in ("-h", "--help"):
             return None
-        if option in ("--path", "--share"):
+        if option in VALUE_OPTIONS:
             if not has_value:
                 if not rest:
                     raise UsageError(f"{option} needs a value")
                 value = rest.pop(0)
-            (paths if option == "--path" else shares).append(value)
+            attribute, convert = VALUE_OPTIONS[option]
+            try:
+                value = convert(value)
+            except ValueError:
+                raise UsageError(f"{option} needs a number of seconds, not {value!r}") from None
+            if isinstance(value, float) and not 0 <= value <= 3600:
+                raise UsageError(f"{option} must be from 0 to 3600 seconds")
+            if isinstance(getattr(command, attribute), list):
+                getattr(command, attribute).append(value)
+            else:
+                setattr(command, attribute, value)
+            if option in RELOAD_ONLY:
+                reload_options.append(option)
+        elif arg == "--reload":
+            command.reload = True
         elif arg.startswith("-m"):  # `-m MODULE` or `-mMODULE`, as python takes it
-            module = arg[2:] or (rest.pop(0) if rest else "")
-            if not module:
+            command.module = arg[2:] or (rest.pop(0) if rest else "")
+            if not command.module:
                 raise UsageError("-m needs a module name")
-            return paths, shares, module, None, rest
+            command.args = rest
+            break
         elif arg == "--":
             if rest:
-                return paths, shares, None, rest[0], rest[1:]
+                command.script, command.args = rest[0], rest[1:]
+                break
         elif arg.startswith("-"):
             raise UsageError(f"unknown option {arg}")
         else:
-            return paths, shares, None, arg, rest
-    raise UsageError("give -m MODULE or SCRIPT")
+            command.script, command.args = arg, rest
+            break
+    else:
+        raise UsageError("give -m MODULE or SCRIPT")
+    if reload_options and not command.reload:
+        raise UsageError(f"{reload_options[0]} needs --reload")
+    return command
 
 
 def main(argv=None) -> int:
@@ -107,106 +149,55 @@ def main(argv=None) -> int:
 
         return _graph_cli.main(argv[0], argv[1:])
     try:
-        parsed = parse(argv)
+        command = parse(argv)
     except UsageError as exc:
         print(f"{USAGE}\npython -m importspace: error: {exc}", file=sys.stderr)
         return 2
-    if parsed is None:
+    if command is None:
         print(USAGE)
         return 0
     saved_argv = sys.argv
     try:
-        return run(*parsed)
+        if command.reload:
+            return run_reloading(command)
+        return run(command.paths, command.shares, command.module, command.script, command.args)
     finally:
         sys.argv = saved_argv
 
 
+def namespace_path(paths):
+    """The namespace's path before python's first entry: the `--path` entries, else the host's
+    `sys.path` without the entry python put there for `-m importspace`."""
+    return list(paths) if paths else sys.path[0 if _run.safe_path() else 1 :]
+
+
 def run(paths, shares, module, script, args):
     """Run `-m module` or `script` with `args` in a fresh namespace; returns the exit status."""
-    safe_path = getattr(sys.flags, "safe_path", False) or sys.flags.isolated
-    path = list(paths) if paths else sys.path[0 if safe_path else 1 :]
-    ns = importspace.Namespace(path, name=module or script, share=shares)
-    main_module = types.ModuleType("__main__")
-    main_module.__builtins__ = ns.builtins
-    main_module.__annotations__ = {}
-    ns.modules["__main__"] = main_module
-
-    source = None  # a script file's; else runpy runs `run_as_main`, as python does
-    if module is not None:
-        sys.argv = ["-m", *args]
-        entry, run_as_main = os.getcwd(), (module,)
-    else:
-        sys.argv = [script, *args]
-        # Python makes the script's path absolute by joining it to the cwd, not normalising it.
-        filename = os.path.join(os.getcwd(), script)
-        if is_path_entry(ns, filename):  # a directory or zip file with a __main__.py
-            entry, run_as_main = filename, ("__main__", False)
-        else:
-            entry = os.path.dirname(os.path.realpath(filename))
-            try:
-                with open(filename, "rb") as file:
-                    source = file.read()
-            except OSError as exc:
-                program = getattr(sys, "orig_argv", [sys.executable])[0]
-                print(
-                    f"{program}: can't open file {filename!r}: [Errno {exc.errno}] {exc.strerror}",
-                    file=sys.stderr,
-                )
-                return 2
-            main_module.__file__ = filename
-            main_module.__cached__ = None
-            main_module.__loader__ = importspace.SourceFileLoader("__main__", filename)
-    if not safe_path:
-        ns.path.insert(0, entry)
-    if source is None:
-        try:
-            runpy = ns.import_module("runpy")
-        except ImportError as exc:
-            print(f"python -m importspace: error: {RUNPY_MISSING}: {exc}", file=sys.stderr)
-            return 1
-
-    try:
-        if source is not None:
-            exec(compile(source, filename, "exec", dont_inherit=True), vars(main_module))
-        else:
-            runpy._run_module_as_main(*run_as_main)
-        status = 0
-    except SystemExit as exc:
-        status = exit_status(exc.code)
-    except BaseException as exc:
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_frame.f_globals is globals():
-            tb = tb.tb_next  # this module's frames: python has none of them
-        sys.excepthook(type(exc), exc.with_traceback(tb), tb)
-        status = -signal.SIGINT if type(exc) is KeyboardInterrupt else 1
-        del exc, tb
-    threading = ns.modules.get("threading")
-    if threading is not None and threading is not sys.modules.get("threading"):
-        threading._shutdown()  # python waits for non-daemon threads at exit
+    program = _run.Program(module, script, args, path=namespace_path(paths), shares=shares)
+    ns = program.new_namespace()
+    status = program.execute(ns)
+    _run.wait_for_threads(ns)  # python waits for non-daemon threads at exit
     return status
 
 
-def is_path_entry(ns, filename):
-    """Whether a path hook of `ns` takes `filename`, as python checks a script (a directory or
-    a zip file is run as a `sys.path` entry holding `__main__`)."""
-    for hook in ns.path_hooks:
-        try:
-            hook(filename)
-        except ImportError:
-            continue
-        return True
-    return False
+def run_reloading(command):
+    """`run --reload`: the program in the main thread, run again after each change, until
+    Ctrl-C (importspace/_reload.py)."""
+    from importspace import _reload
 
-
-def exit_status(code):
-    """The status python exits with for `SystemExit(code)` (its `_Py_HandleSystemExit`)."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return (code if -(2**63) <= code < 2**63 else -1) & 0xFF  # a C long; the OS keeps 8 bits
-    if sys.stderr is not None:
-        print(code, file=sys.stderr)
-    return 1
+    program = _run.Program(
+        command.module,
+        command.script,
+        command.args,
+        path=namespace_path(command.paths),
+        shares=command.shares,
+    )
+    options = {"watch": command.watch}
+    if command.debounce is not None:
+        options["debounce"] = command.debounce
+    if command.stop_timeout is not None:
+        options["stop_timeout"] = command.stop_timeout
+    return _reload.Reloader(program, **options).run_forever()
 
 
 if __name__ == "__main__":

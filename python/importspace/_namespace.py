@@ -173,13 +173,9 @@ def namespace_of(module):
         raise TypeError(
             f"namespace_of() argument must be a module, not {type(module).__name__}"
         ) from None
-    builtins_dict = globals_.get("__builtins__")
-    if isinstance(builtins_dict, dict):
-        importer = getattr(builtins_dict.get("__import__"), "__self__", None)
-        if isinstance(importer, _native.Importer):
-            owner = importer._owner
-            if owner is not None:
-                return owner
+    owner = owner_of_globals(globals_)
+    if owner is not None:
+        return owner
     name = getattr(module, "__name__", None)
     if isinstance(name, str) and sys.modules.get(name) is module:
         return None  # the host's own module, shared or not
@@ -188,6 +184,20 @@ def namespace_of(module):
     for namespace in list(_live_namespaces):
         if _holds(namespace, module):
             return namespace
+    return None
+
+
+def owner_of_globals(globals_):
+    """The live `Namespace` whose builtins the code with these globals runs with, or None: a
+    namespaced module's `__builtins__` is its namespace's builtins dict (or, for a `__main__`
+    that `python -m importspace run` made, its builtins module)."""
+    builtins_ = globals_.get("__builtins__")
+    if isinstance(builtins_, type(sys)):
+        builtins_ = vars(builtins_)
+    if isinstance(builtins_, dict):
+        importer = getattr(builtins_.get("__import__"), "__self__", None)
+        if isinstance(importer, _native.Importer):
+            return importer._owner
     return None
 
 

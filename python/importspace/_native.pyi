@@ -43,6 +43,8 @@ __all__ = [
     "GraphModule",
     "ImportEdge",
     "Prefetch",
+    "FileWatcher",
+    "raise_in_thread",
 ]
 
 __version__: str
@@ -366,3 +368,30 @@ class Prefetch:
     def stats(self) -> dict[str, int]: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: object, exc: object, tb: object, /) -> None: ...
+
+# The dev-loop reloader's native pieces (src/watch/, docs/reload.md).
+@final
+class FileWatcher:
+    """Watches files (through their directories) and directory trees; `wait` returns a burst of
+    changes once it has been quiet for `settle` seconds."""
+
+    def __new__(cls, settle: float = 0.05) -> Self: ...
+    def watch_file(self, path: str | os.PathLike[str]) -> bool:
+        """Watch one file; False (nothing watched) when its directory does not exist."""
+    def watch_tree(self, path: str | os.PathLike[str]) -> None:
+        """Watch a directory recursively, editor, VCS and bytecode debris left out."""
+    def wait(
+        self, timeout: float | None = None
+    ) -> list[tuple[Literal["added", "modified", "removed", "rescan"], str]]:
+        """Block until a burst of changes has settled; `[]` on timeout or after `close()`."""
+    def close(self) -> None: ...
+    @property
+    def files(self) -> list[str]: ...
+    @property
+    def trees(self) -> list[str]: ...
+    @property
+    def closed(self) -> bool: ...
+
+def raise_in_thread(thread_id: int, exc_type: type[BaseException] | None) -> int:
+    """`PyThreadState_SetAsyncExc`: the thread raises `exc_type` at its next bytecode (`None`
+    withdraws it); returns the number of threads affected."""
