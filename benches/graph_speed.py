@@ -52,12 +52,13 @@ import datetime
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from pip_target import install_once
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -90,41 +91,15 @@ class WorkerError(Exception):
 
 
 def install(folder, pins, no_deps, constraints=None):
-    """Install `pins` into `folder` (pip --target), unless a complete install of the same pins is
-    there. Returns None, or why it failed. pip writes into a temporary folder that is renamed
-    into place once it succeeded."""
-    marker = os.path.join(folder, MARKER)
-    try:
-        with open(marker) as f:
-            if f.read().split() == pins:
-                return None
-    except OSError:
-        pass
-    print(f"installing {' '.join(pins)} into {folder}", file=sys.stderr)
-    partial = f"{folder}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    command = [sys.executable, "-m", "pip", "install", "-q", "--only-binary=:all:",
-               "--disable-pip-version-check", "--retries", "1", "--timeout", "30",
-               "--target", partial, *pins]  # fmt: skip
-    if no_deps:
-        command.append("--no-deps")
-    if constraints:
-        command += ["-c", constraints]
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(partial, ignore_errors=True)
-        return "pip install timed out"
-    if proc.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
-        return "pip install failed: " + (lines[-1] if lines else f"exit {proc.returncode}")
-    with open(os.path.join(partial, MARKER), "w") as f:
-        f.write("\n".join(pins) + "\n")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(os.path.dirname(folder), exist_ok=True)
-    os.rename(partial, folder)
-    return None
+    """Install `pins` into `folder` (`pip_target.install_once`), without their dependencies or
+    with them resolved under the `constraints` file. Returns None, or why it failed."""
+    pip_args = [
+        *pins,
+        *(["--no-deps"] if no_deps else []),
+        *(["-c", constraints] if constraints else []),
+    ]
+    stamp = "\n".join(pins) + "\n"
+    return install_once(folder, pip_args, stamp, MARKER, label=" ".join(pins))
 
 
 def corpus_constraints(tree_names):

@@ -97,6 +97,7 @@ sys.path.insert(0, HERE)
 
 import gen_tree  # noqa: E402
 import report  # noqa: E402
+from pip_target import install_once  # noqa: E402
 
 WORKER = os.path.join(HERE, "worker.py")
 VENDOR_DIR = os.path.join(REPO, "vendor-importlib")
@@ -405,40 +406,19 @@ def importspace_dir():
 
 
 def install_packages():
-    """Install PACKAGES and DEPENDENCIES into PACKAGES_DIR, unless a complete install of the same
-    pins is there.
-
-    Returns (folder, None), or (None, why) when pip fails (no network, no wheel). pip writes
-    into a temporary folder that is renamed into place once it succeeded.
-    """
+    """Install PACKAGES and DEPENDENCIES into PACKAGES_DIR (`pip_target.install_once`), each
+    pinned and without dependencies of its own. Returns (folder, None), or (None, why) when pip
+    fails (no network, no wheel)."""
     pins = [f"{name}=={version}" for name, version in PACKAGES + DEPENDENCIES]
-    marker = os.path.join(PACKAGES_DIR, PACKAGES_MARKER)
-    try:
-        with open(marker) as f:
-            if f.read().split() == pins:
-                return PACKAGES_DIR, None
-    except OSError:
-        pass
-    print(f"installing {' '.join(pins)} into {PACKAGES_DIR}", file=sys.stderr)
-    partial = f"{PACKAGES_DIR}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    command = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "--retries", "1", "--timeout", "20",
-               "--target", partial, *pins]  # fmt: skip
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(partial, ignore_errors=True)
-        return None, "pip install timed out"
-    if proc.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
-        return None, "pip install failed: " + (lines[-1] if lines else f"exit {proc.returncode}")
-    with open(os.path.join(partial, PACKAGES_MARKER), "w") as f:
-        f.write("\n".join(pins) + "\n")
-    shutil.rmtree(PACKAGES_DIR, ignore_errors=True)
-    os.rename(partial, PACKAGES_DIR)
-    return PACKAGES_DIR, None
+    why = install_once(
+        PACKAGES_DIR,
+        ["--no-deps", *pins],
+        "\n".join(pins) + "\n",
+        PACKAGES_MARKER,
+        label=" ".join(pins),
+        timeout=600,
+    )
+    return (None, why) if why else (PACKAGES_DIR, None)
 
 
 def normalize(name):
@@ -499,41 +479,28 @@ def install_realworld():
     with open(REALWORLD_PINS) as f:
         pins_text = f.read()
     stamp = "\n".join(requirements) + "\n--- pins\n" + pins_text
-    marker = os.path.join(REALWORLD_DIR, PACKAGES_MARKER)
-    try:
-        with open(marker) as f:
-            if f.read() == stamp:
-                return REALWORLD_DIR, notes, None
-    except OSError:
-        pass
-    print(f"installing {len(requirements)} distributions into {REALWORLD_DIR}", file=sys.stderr)
-    partial = f"{REALWORLD_DIR}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    command = [sys.executable, "-m", "pip", "install", "-q", "--only-binary=:all:",
-               "--disable-pip-version-check", "--retries", "1", "--timeout", "20",
-               "--target", partial, "-c", REALWORLD_PINS, *requirements]  # fmt: skip
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(partial, ignore_errors=True)
-        return None, notes, "pip install timed out"
-    if proc.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
-        return None, notes, "pip install failed: " + (lines[-1] if lines else "no output")
     pins = read_pins(REALWORLD_PINS)
-    unpinned = [
-        f"{name}=={version}"
-        for name, version in installed_distributions(partial).items()
-        if pins.get(name, "").partition("==")[2] != version
-    ]
-    if unpinned:
-        shutil.rmtree(partial, ignore_errors=True)
-        return None, notes, "pip installed distributions not pinned: " + ", ".join(unpinned)
-    with open(os.path.join(partial, PACKAGES_MARKER), "w") as f:
-        f.write(stamp)
-    shutil.rmtree(REALWORLD_DIR, ignore_errors=True)
-    os.rename(partial, REALWORLD_DIR)
+
+    def all_pinned(partial):
+        unpinned = [
+            f"{name}=={version}"
+            for name, version in installed_distributions(partial).items()
+            if pins.get(name, "").partition("==")[2] != version
+        ]
+        return (
+            "pip installed distributions not pinned: " + ", ".join(unpinned) if unpinned else None
+        )
+
+    why = install_once(
+        REALWORLD_DIR,
+        ["-c", REALWORLD_PINS, *requirements],
+        stamp,
+        PACKAGES_MARKER,
+        label=f"{len(requirements)} distributions",
+        check=all_pinned,
+    )
+    if why:
+        return None, notes, why
     return REALWORLD_DIR, notes, None
 
 
